@@ -1,0 +1,88 @@
+# uipc - top-level GNU make build.
+#   make            library, preload shim, tools, examples
+#   make check      every test (unit, differential, tools, examples)
+#   make bench      the benchmark
+#   make sanitize   the same tests under ASan+UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+-include config.mk
+
+VERSION     := $(shell cat VERSION)
+MAJOR       := $(firstword $(subst ., ,$(VERSION)))
+PREFIX      ?= /usr/local
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+CC          ?= cc
+O           ?= build
+
+WARN        := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CFLAGS      ?= -O2 -g
+BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -pthread $(SAN)
+LDLIBS      += -pthread
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+LIB_SRC  := $(wildcard src/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
+SONAME   := libuipc.so.$(MAJOR)
+LIB_SO   := $(O)/libuipc.so.$(VERSION)
+LIB_A    := $(O)/libuipc.a
+
+all: lib
+
+lib: $(LIB_SO) $(LIB_A) $(O)/uipc.pc
+
+$(O)/src/%.o: src/%.c $(wildcard src/*.h) include/uipc.h config.h
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -Isrc -c $< -o $@
+
+$(LIB_SO): $(LIB_OBJ) src/uipc.map
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=src/uipc.map -Wl,-z,defs -o $@ $(LIB_OBJ) $(LDLIBS)
+	$(Q)ln -sf libuipc.so.$(VERSION) $(O)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(O)/libuipc.so
+
+$(LIB_A): $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJ)
+
+$(O)/uipc.pc: uipc.pc.in VERSION
+	@mkdir -p $(O)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+config.h:
+	@./configure >/dev/null
+
+# Each part of the tree brings its own fragment.
+-include preload/build.mk
+-include tools/build.mk
+-include examples/build.mk
+-include bench/build.mk
+-include test/build.mk
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/uipc.h $(DESTDIR)$(INCLUDEDIR)/uipc.h
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libuipc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libuipc.so
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(O)/uipc.pc $(DESTDIR)$(LIBDIR)/pkgconfig/uipc.pc
+	$(INSTALL_EXTRA)
+
+sanitize:
+	$(MAKE) O=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
+
+clean:
+	rm -rf $(O) build-san
+
+.PHONY: all lib install clean sanitize check bench

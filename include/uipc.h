@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uipc.h - System V IPC in user space.
+ *
+ * Every uipc_* call below has exactly the signature, the structures and the
+ * -1/errno convention of the kernel call it is named after (msgget(2),
+ * semop(2), shmat(2), ...).  Objects live in the namespace directory
+ * $UIPC_ROOT (default /dev/shm/uipc), one file per object.
+ *
+ * Extensions that the kernel lacks are marked as such.
+ */
+#ifndef UIPC_H
+#define UIPC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UIPC_VERSION_MAJOR 0
+#define UIPC_VERSION_MINOR 1
+
+/* Message queues: msgget(2), msgop(2), msgctl(2). */
+int uipc_msgget(key_t key, int msgflg);
+int uipc_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg);
+ssize_t uipc_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
+		    int msgflg);
+int uipc_msgctl(int msqid, int cmd, struct msqid_ds *buf);
+
+/*
+ * Extension: msgsnd/msgrcv that give up after a relative timeout, measured
+ * on CLOCK_MONOTONIC, exactly as semtimedop(2) treats its timeout.  A NULL
+ * timeout waits forever (the plain call).  On expiry they fail with EAGAIN,
+ * as semtimedop does; IPC_NOWAIT keeps its usual meaning (EAGAIN for send,
+ * ENOMSG for receive).  An invalid timeout gives EINVAL.
+ */
+int uipc_msgtimedsnd(int msqid, const void *msgp, size_t msgsz, int msgflg,
+		     const struct timespec *timeout);
+ssize_t uipc_msgtimedrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
+			 int msgflg, const struct timespec *timeout);
+
+/* Semaphore sets: semget(2), semop(2), semctl(2). */
+int uipc_semget(key_t key, int nsems, int semflg);
+int uipc_semop(int semid, struct sembuf *sops, size_t nsops);
+int uipc_semtimedop(int semid, struct sembuf *sops, size_t nsops,
+		    const struct timespec *timeout);
+int uipc_semctl(int semid, int semnum, int cmd, ...);
+
+/* Shared memory: shmget(2), shmop(2), shmctl(2). */
+int uipc_shmget(key_t key, size_t size, int shmflg);
+void *uipc_shmat(int shmid, const void *shmaddr, int shmflg);
+int uipc_shmdt(const void *shmaddr);
+int uipc_shmctl(int shmid, int cmd, struct shmid_ds *buf);
+
+/* Extension: the library's version, "MAJOR.MINOR.PATCH". */
+const char *uipc_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UIPC_H */
