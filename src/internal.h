@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - what every file of libuipc shares.
+ *
+ * Convention: internal functions return 0 or a positive value on success
+ * and -errno on failure; pointer results use ERR_PTR()/IS_ERR()/PTR_ERR().
+ * Only api.c converts to the -1/errno convention.
+ */
+#ifndef UIPC_INTERNAL_H
+#define UIPC_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "config.h"
+#include "atomic.h"
+#include "layout.h"
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
+#define MAX_ERRNO	4095
+
+static inline void *ERR_PTR(long err) { return (void *)err; }
+static inline long PTR_ERR(const void *p) { return (long)p; }
+static inline bool IS_ERR(const void *p)
+{
+	return (unsigned long)p >= (unsigned long)-MAX_ERRNO;
+}
+
+/*
+ * UIPC_CORRUPT - what a check on shared memory returns when it fails.
+ * A peer can write anything into an object file; we answer with an error
+ * (EIDRM: the object is, for our purposes, gone) and, in debug builds
+ * (UIPC_DEBUG set in the environment), say where it was detected.
+ */
+int ipc_corrupt(const char *file, int line);
+#define UIPC_CORRUPT ipc_corrupt(__FILE__, __LINE__)
+
+/* ---- proc.c: process identity and credentials ---- */
+struct proc_self {
+	pid_t pid;
+	uint64_t start;		/* start time in clock ticks since boot */
+	uid_t euid;
+	gid_t egid;
+	int ngroups;
+	gid_t groups[64];
+};
+
+const struct proc_self *proc_self(void);
+void proc_refresh_creds(void);
+uint64_t proc_starttime(pid_t pid);
+bool proc_alive(pid_t pid, uint64_t start);
+bool proc_in_group(gid_t gid);
+bool proc_uid_valid(uint32_t uid);
+bool proc_gid_valid(uint32_t gid);
+
+/* ---- futex.c ---- */
+int fx_wait(uint32_t *word, uint32_t val, const struct timespec *deadline);
+void fx_wake(uint32_t *word, int n);
+int fx_deadline(const struct timespec *rel, struct timespec *abs);
+
+/* ---- lock.c: robust object locks and the undo journal ---- */
+struct jctx {
+	char *base;			/* start of the file mapping */
+	size_t size;			/* bytes mapped */
+	struct uipc_journal *j;
+	struct uipc_jent *ent;
+	uint32_t cap;			/* validated capacity */
+};
+
+int lk_lock(struct uipc_lock *l);
+void lk_unlock(struct uipc_lock *l);
+int lk_held_by_dead(struct uipc_lock *l);
+int jn_init(struct jctx *jc, void *base, size_t size, size_t joff,
+	    size_t jsize);
+int jn_rollback(struct jctx *jc);
+void jw32(struct jctx *jc, uint32_t *p, uint32_t v);
+void jw64(struct jctx *jc, uint64_t *p, uint64_t v);
+static inline void jws64(struct jctx *jc, int64_t *p, int64_t v)
+{
+	jw64(jc, (uint64_t *)p, (uint64_t)v);
+}
+static inline void jws32(struct jctx *jc, int32_t *p, int32_t v)
+{
+	jw32(jc, (uint32_t *)p, (uint32_t)v);
+}
+bool jn_room(struct jctx *jc, uint32_t nwords);
+void jn_commit(struct jctx *jc);
+
+/* ---- limits.c ---- */
+struct uipc_limits {
+	long msgmax, msgmnb, msgmni;
+	long semmsl, semmns, semopm, semmni;
+	unsigned long shmmax, shmall, shmmni;
+};
+int lim_get(struct uipc_limits *out);
+void lim_refresh(void);
+const struct uipc_limits *lim_cached(void);
+
+/* ---- ns.c: the namespace directory and the registry ---- */
+struct ns {
+	int dirfd;
+	struct uipc_reg *reg;
+	size_t reg_size;
+	dev_t dev;
+	ino_t ino;
+};
+
+extern const char *const ns_type_name[UIPC_NTYPES];
+struct ns *ns_get(void);
+void ns_obj_name(char *buf, size_t len, int type, int id);
+int ns_tmpfile(int dirfd, char *tmpname, size_t len);
+int ns_publish(int dirfd, int fd, const char *tmpname, const char *name,
+	       bool replace);
+struct uipc_reg_ent *ns_ents(struct ns *ns, int type);
+int ns_reg_lock(struct ns *ns, int type, struct jctx *jc);
+void ns_reg_unlock(struct ns *ns, int type, struct jctx *jc);
+int ns_alloc_id(struct ns *ns, int type, struct jctx *jc, int32_t key,
+		struct uipc_reg_ent **entp);
+void ns_free_idx(struct ns *ns, int type, struct jctx *jc, int idx);
+static inline int ipc_idx(int id) { return id % UIPC_SEQ_MULT; }
+
+/* ---- ipc.c: the common object layer ---- */
+
+/*
+ * struct obj - this process's view of one mapped object file.  Lives in
+ * private memory; pointers into the mapping are derived once, from
+ * validated offsets, when the file is mapped.
+ */
+struct obj {
+	struct obj *next;		/* hash chain */
+	int type;
+	int id;
+	uint32_t refs;			/* users, counted when multi-threaded */
+	char *base;			/* the mapping */
+	size_t size;
+	struct uipc_hdr *hdr;
+	struct jctx jc;
+	union {
+		struct {
+			struct uipc_msq *q;
+		} msg;
+		struct {
+			struct uipc_semset *set;
+			struct uipc_sem *sems;
+			uint32_t nsems;
+		} sem;
+		struct {
+			struct uipc_shmseg *seg;
+		} shm;
+	} u;
+	void *priv;			/* per-type private state */
+};
+
+/* Per-type operations for the common get/ctl paths (kernel's ipc_ops). */
+struct ipc_params {
+	int32_t key;
+	int flg;
+	union {
+		int nsems;
+		size_t size;
+	} u;
+};
+
+struct ipc_ops {
+	/* body bytes and journal bytes to reserve for a new object */
+	int (*geometry)(const struct ipc_params *p, size_t *body,
+			size_t *journal, size_t *data);
+	/* fill in the body of a new object (file mapped, header done) */
+	int (*init)(struct obj *o, const struct ipc_params *p);
+	/* checks on an existing object before the permission check */
+	int (*more_checks)(struct obj *o, const struct ipc_params *p);
+	/* registry usage a new object adds (semaphores, pages) */
+	uint64_t (*usage)(const struct ipc_params *p);
+	/* check limits on usage before creating; -ENOSPC etc. */
+	int (*check_usage)(uint64_t used, const struct ipc_params *p);
+	/* validate the body of a freshly mapped file and set o->u */
+	int (*validate)(struct obj *o);
+	/* repair after taking the lock over from a dead holder */
+	void (*repair)(struct obj *o);
+	/* usage an existing object holds in the registry */
+	uint64_t (*held_usage)(struct obj *o);
+};
+
+extern const struct ipc_ops msg_ops, sem_ops, shm_ops;
+const struct ipc_ops *ipc_ops_of(int type);
+
+int ipcget(int type, const struct ipc_params *p);
+struct obj *ipc_obj_get(int type, int id);
+void ipc_obj_put(struct obj *o);
+int ipc_obj_lock(struct obj *o);
+void ipc_obj_unlock(struct obj *o);
+int ipcperms(const struct uipc_perm *perm, int flag);
+bool ipc_is_owner(const struct uipc_perm *perm);
+bool ipc_capable(void);
+int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
+		    void (*after)(struct obj *));
+void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o);
+void ipc_unlink(struct obj *o);
+int ipc_set_perm(struct obj *o, const struct ipc_perm *in);
+void ipc_set_done(struct obj *o);
+void ipc_fill_perm(const struct uipc_hdr *h, struct ipc_perm *out);
+int ipc_stat_index(int type, int idx, bool any, struct obj **op);
+int ipc_max_idx(int type);
+int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
+int ipc_ptr_ok(const void *p);
+int64_t ipc_now(void);
+
+#endif /* UIPC_INTERNAL_H */

@@ -1,0 +1,784 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ipc.c - what the three object types share: finding, creating, mapping,
+ * permission checks, and the common parts of IPC_STAT, IPC_SET, IPC_RMID.
+ *
+ * Behaviour (kernel ipc/util.c): *get with IPC_PRIVATE always creates;
+ * with a key it finds the object or, with IPC_CREAT, creates it.  Checks
+ * come in the kernel's order (ipcget_public): EEXIST for IPC_CREAT |
+ * IPC_EXCL on an existing key, then the type's own checks (more_checks),
+ * then the permission check (ipcperms).  A new object appears under its
+ * key only when it is completely built: its file is made without a name,
+ * initialised, and linked into the namespace in one step, after which the
+ * registry entry becomes LIVE.  Permissions follow ipcperms(): the owner
+ * or creator uses the owner bits, a member of the owner's or creator's
+ * group the group bits, others the other bits; euid 0 passes every check
+ * (our stand-in for CAP_IPC_OWNER).
+ *
+ * Object files: the file's owner is the creator; its mode gives read and
+ * write to each class that has any access to the object (owner always),
+ * since even a read-only SysV operation takes the object's lock.  The
+ * library enforces the SysV read/write distinction on top.
+ *
+ * Internals: each process keeps a cache of mapped object files keyed by
+ * id, so an operation on a known object makes no system call.  Removed
+ * objects are dropped from the cache (and unmapped) when next looked up
+ * or when the cache is swept.  A single-threaded process uses the cache
+ * without locks; once threads exist, lookups take a private mutex and hold
+ * a reference on the object until the call returns, so that no mapping is
+ * unmapped under a thread that uses it.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/single_threaded.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define CACHE_BUCKETS	256
+#define CACHE_SWEEP_AT	64
+
+static struct obj *cache[UIPC_NTYPES][CACHE_BUCKETS];
+static unsigned cache_count;
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+int ipc_corrupt(const char *file, int line)
+{
+	if (getenv("UIPC_DEBUG"))
+		fprintf(stderr, "uipc: corrupt object detected at %s:%d\n",
+			file, line);
+	return -EUCLEAN;
+}
+
+const struct ipc_ops *ipc_ops_of(int type)
+{
+	static const struct ipc_ops *const ops[UIPC_NTYPES] = {
+		[UIPC_T_MSG] = &msg_ops,
+		[UIPC_T_SEM] = &sem_ops,
+		[UIPC_T_SHM] = &shm_ops,
+	};
+
+	return ops[type];
+}
+
+int64_t ipc_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* NULL and (void *)-1 are the invalid pointers we can see; see docs. */
+int ipc_ptr_ok(const void *p)
+{
+	return p && p != (const void *)-1 ? 0 : -EFAULT;
+}
+
+static inline bool threaded(void)
+{
+	return !__libc_single_threaded;
+}
+
+static void cache_prefork(void)
+{
+	pthread_mutex_lock(&cache_mu);
+}
+
+static void cache_postfork(void)
+{
+	pthread_mutex_unlock(&cache_mu);
+}
+
+static void cache_init(void)
+{
+	pthread_atfork(cache_prefork, cache_postfork, cache_postfork);
+}
+
+static void obj_unmap(struct obj *o)
+{
+	munmap(o->base, o->size);
+	free(o->priv);
+	free(o);
+}
+
+/* Drop removed, unused objects.  Cache lock held (or single-threaded). */
+static void cache_sweep(void)
+{
+	for (int t = 0; t < UIPC_NTYPES; t++)
+		for (int b = 0; b < CACHE_BUCKETS; b++) {
+			struct obj **pp = &cache[t][b];
+
+			while (*pp) {
+				struct obj *o = *pp;
+
+				if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE &&
+				    READ_ONCE(o->refs) == 0) {
+					*pp = o->next;
+					obj_unmap(o);
+					cache_count--;
+				} else {
+					pp = &o->next;
+				}
+			}
+		}
+}
+
+/*
+ * Validate a freshly mapped object file: everything later code relies on
+ * is checked here once, and the pointers into the mapping derived from the
+ * checked offsets.
+ */
+static int obj_validate(struct obj *o, int type, int id)
+{
+	struct uipc_hdr *h = o->hdr;
+	uint64_t body_end;
+
+	if (o->size < sizeof(*h) || h->magic != UIPC_MAGIC ||
+	    h->version != UIPC_FORMAT_VERSION || h->type != type ||
+	    h->hdr_size != sizeof(*h) || h->file_size != o->size ||
+	    h->id != id)
+		return UIPC_CORRUPT;
+	body_end = (uint64_t)h->body_off + h->body_size;
+	if (h->body_off % 8 || h->body_off < sizeof(*h) || body_end > o->size)
+		return UIPC_CORRUPT;
+	if (jn_init(&o->jc, o->base, o->size, h->journal_off,
+		    h->journal_size) < 0)
+		return UIPC_CORRUPT;
+	if ((uint64_t)h->journal_off + h->journal_size > h->body_off)
+		return UIPC_CORRUPT;
+	return ipc_ops_of(type)->validate(o);
+}
+
+static struct obj *obj_map_fd(int fd, int type, int id)
+{
+	struct stat st;
+	struct obj *o;
+	void *p;
+	int err;
+
+	if (fstat(fd, &st) < 0)
+		return ERR_PTR(-errno);
+	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(struct uipc_hdr))
+		return ERR_PTR(UIPC_CORRUPT);
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return ERR_PTR(-ENOMEM);
+	/* map what the header says; a shorter file is corrupt */
+	p = mmap(NULL, sizeof(struct uipc_hdr), PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		free(o);
+		return ERR_PTR(-errno);
+	}
+	uint64_t fsz = ((struct uipc_hdr *)p)->file_size;
+
+	munmap(p, sizeof(struct uipc_hdr));
+	if (fsz < sizeof(struct uipc_hdr) || fsz > (uint64_t)st.st_size ||
+	    fsz > ((uint64_t)1 << 46)) {
+		free(o);
+		return ERR_PTR(UIPC_CORRUPT);
+	}
+	p = mmap(NULL, fsz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		free(o);
+		return ERR_PTR(-errno);
+	}
+	o->type = type;
+	o->id = id;
+	o->base = p;
+	o->size = fsz;
+	o->hdr = p;
+	err = obj_validate(o, type, id);
+	if (err) {
+		obj_unmap(o);
+		return ERR_PTR(err);
+	}
+	return o;
+}
+
+static struct obj *obj_open(int type, int id)
+{
+	struct ns *ns = ns_get();
+	char name[64];
+	struct obj *o;
+	int fd;
+
+	if (IS_ERR(ns))
+		return (struct obj *)ns;
+	ns_obj_name(name, sizeof(name), type, id);
+	fd = openat(ns->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return ERR_PTR(-EINVAL);
+		if (errno == ELOOP)
+			return ERR_PTR(UIPC_CORRUPT);
+		return ERR_PTR(-errno);
+	}
+	o = obj_map_fd(fd, type, id);
+	close(fd);
+	return o;
+}
+
+static void cache_insert(struct obj *o)
+{
+	struct obj **b = &cache[o->type][(unsigned)o->id % CACHE_BUCKETS];
+
+	if (cache_count >= CACHE_SWEEP_AT)
+		cache_sweep();
+	o->next = *b;
+	*b = o;
+	cache_count++;
+}
+
+static struct obj *cache_find(int type, int id)
+{
+	struct obj *o = cache[type][(unsigned)id % CACHE_BUCKETS];
+
+	while (o && o->id != id)
+		o = o->next;
+	return o;
+}
+
+static void cache_unlink(struct obj *o)
+{
+	struct obj **pp = &cache[o->type][(unsigned)o->id % CACHE_BUCKETS];
+
+	while (*pp && *pp != o)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = o->next;
+		cache_count--;
+	}
+}
+
+/*
+ * ipc_obj_get - the object @id of @type, mapped.  Returns it (to be given
+ * back with ipc_obj_put()), or -EINVAL if there is no such live object, or
+ * another -errno.  Makes no system call when the object is cached.
+ */
+struct obj *ipc_obj_get(int type, int id)
+{
+	bool mt = threaded();
+	struct obj *o;
+
+	if (id < 0)
+		return ERR_PTR(-EINVAL);
+	if (mt)
+		pthread_mutex_lock(&cache_mu);
+	o = cache_find(type, id);
+	if (likely(o && READ_ONCE(o->hdr->state) == UIPC_S_LIVE)) {
+		if (mt) {
+			fetch_add(&o->refs, 1);
+			pthread_mutex_unlock(&cache_mu);
+		}
+		return o;
+	}
+	pthread_once(&cache_once, cache_init);
+	if (o && READ_ONCE(o->refs) == 0) {
+		cache_unlink(o);
+		obj_unmap(o);
+	} else if (o) {
+		/* still in use by another thread: hide it, sweep frees it */
+		cache_unlink(o);
+		o->next = NULL;
+	}
+	o = obj_open(type, id);
+	if (!IS_ERR(o)) {
+		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+			obj_unmap(o);
+			o = ERR_PTR(-EINVAL);
+		} else {
+			cache_insert(o);
+			if (mt)
+				fetch_add(&o->refs, 1);
+		}
+	}
+	if (mt)
+		pthread_mutex_unlock(&cache_mu);
+	return o;
+}
+
+void ipc_obj_put(struct obj *o)
+{
+	if (threaded())
+		fetch_sub(&o->refs, 1);
+}
+
+/*
+ * ipc_obj_lock - take the object's lock.  If its previous holder died,
+ * roll its update back and let the type repair what it left.
+ */
+int ipc_obj_lock(struct obj *o)
+{
+	int r = lk_lock(&o->hdr->lock);
+
+	if (unlikely(r == 1)) {
+		jn_rollback(&o->jc);
+		ipc_ops_of(o->type)->repair(o);
+	}
+	return 0;
+}
+
+void ipc_obj_unlock(struct obj *o)
+{
+	jn_commit(&o->jc);
+	lk_unlock(&o->hdr->lock);
+}
+
+bool ipc_capable(void)
+{
+	return proc_self()->euid == 0;
+}
+
+/* ipcperms() of the kernel: 0 if access @flag is granted, else -EACCES. */
+int ipcperms(const struct uipc_perm *perm, int flag)
+{
+	const struct proc_self *me = proc_self();
+	uint32_t requested = (flag >> 6) | (flag >> 3) | flag;
+	uint32_t granted = READ_ONCE(perm->mode);
+
+	if (me->euid == READ_ONCE(perm->cuid) || me->euid == READ_ONCE(perm->uid))
+		granted >>= 6;
+	else if (proc_in_group(READ_ONCE(perm->cgid)) ||
+		 proc_in_group(READ_ONCE(perm->gid)))
+		granted >>= 3;
+	if ((requested & ~granted & 0007) && !ipc_capable())
+		return -EACCES;
+	return 0;
+}
+
+/* Owner, creator, or privileged: may IPC_SET and IPC_RMID. */
+bool ipc_is_owner(const struct uipc_perm *perm)
+{
+	uid_t euid = proc_self()->euid;
+
+	return euid == READ_ONCE(perm->uid) || euid == READ_ONCE(perm->cuid) ||
+	       ipc_capable();
+}
+
+/* The file mode that lets every class with any SysV access lock the object. */
+static mode_t file_mode(uint32_t mode)
+{
+	mode_t m = 0600;
+
+	if (mode & 0066)
+		m |= (mode & 0060 ? 0060 : 0) | (mode & 0006 ? 0006 : 0);
+	if (mode & 0044)
+		m |= (mode & 0040 ? 0060 : 0) | (mode & 0004 ? 0006 : 0);
+	return m;
+}
+
+/* Bring the object file's owner and mode in line with its ipc_perm. */
+static void ipc_sync_file(struct obj *o)
+{
+	struct ns *ns = ns_get();
+	char name[64];
+	int fd;
+
+	if (IS_ERR(ns))
+		return;
+	ns_obj_name(name, sizeof(name), o->type, o->id);
+	fd = openat(ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
+		   READ_ONCE(o->hdr->perm.gid)) < 0) {
+		/* only a privileged caller may give a file away; see docs */
+	}
+	if (fchmod(fd, file_mode(READ_ONCE(o->hdr->perm.mode))) < 0) {
+		/* likewise */
+	}
+	close(fd);
+}
+
+void ipc_fill_perm(const struct uipc_hdr *h, struct ipc_perm *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->__key = READ_ONCE(h->perm.key);
+	out->uid = READ_ONCE(h->perm.uid);
+	out->gid = READ_ONCE(h->perm.gid);
+	out->cuid = READ_ONCE(h->perm.cuid);
+	out->cgid = READ_ONCE(h->perm.cgid);
+	out->mode = READ_ONCE(h->perm.mode);
+	out->__seq = (unsigned short)(h->id / UIPC_SEQ_MULT);
+}
+
+/*
+ * ipc_set_perm - the common part of IPC_SET (kernel ipc_update_perm()):
+ * uid, gid and the permission bits, and ctime.  Called with the object
+ * locked, after the ownership check; syncs the file after unlocking is
+ * the caller's job (ipc_set_done()).
+ */
+int ipc_set_perm(struct obj *o, const struct ipc_perm *in)
+{
+	struct uipc_perm *p = &o->hdr->perm;
+
+	if (!proc_uid_valid(in->uid) || !proc_gid_valid(in->gid))
+		return -EINVAL;
+	jw32(&o->jc, &p->uid, in->uid);
+	jw32(&o->jc, &p->gid, in->gid);
+	jw32(&o->jc, &p->mode, (READ_ONCE(p->mode) & ~0777u) | (in->mode & 0777));
+	jws64(&o->jc, &o->hdr->ctime, ipc_now());
+	return 0;
+}
+
+void ipc_set_done(struct obj *o)
+{
+	ipc_sync_file(o);
+}
+
+static int ipc_reg_usage_sub(struct ns *ns, int type, struct jctx *rjc,
+			     uint64_t n)
+{
+	struct uipc_reg_type *rt = &ns->reg->t[type];
+	uint64_t used = READ_ONCE(rt->used);
+
+	jw64(rjc, &rt->used, used > n ? used - n : 0);
+	return 0;
+}
+
+/*
+ * ipc_remove_locked - take @o out of the namespace: mark it removed and
+ * free its index.  Called with the registry and the object locked.  The
+ * caller unlinks the file after unlocking (ipc_unlink()).
+ */
+void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o)
+{
+	const struct ipc_ops *ops = ipc_ops_of(o->type);
+
+	store_release(&o->hdr->state, UIPC_S_REMOVED);
+	ns_free_idx(ns, o->type, rjc, ipc_idx(o->id));
+	ipc_reg_usage_sub(ns, o->type, rjc,
+			  ops->held_usage ? ops->held_usage(o) : 0);
+}
+
+void ipc_unlink(struct obj *o)
+{
+	struct ns *ns = ns_get();
+	char name[64];
+
+	if (IS_ERR(ns))
+		return;
+	ns_obj_name(name, sizeof(name), o->type, o->id);
+	unlinkat(ns->dirfd, name, 0);
+}
+
+/*
+ * ipc_rmid_common - IPC_RMID for queues and sets: the object goes at once.
+ * @locked: called with the object locked, before it is marked removed
+ *          (complete every waiter with EIDRM);
+ * @after:  called after unlocking (issue the wakeups).
+ * The caller has checked ownership.  Returns 0 or -errno.
+ */
+int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
+		    void (*after)(struct obj *))
+{
+	struct ns *ns = ns_get();
+	struct jctx rjc;
+	int err;
+
+	if (IS_ERR(ns))
+		return PTR_ERR(ns);
+	err = ns_reg_lock(ns, o->type, &rjc);
+	if (err)
+		return err;
+	ipc_obj_lock(o);
+	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+		ipc_obj_unlock(o);
+		ns_reg_unlock(ns, o->type, &rjc);
+		return -EIDRM;
+	}
+	if (locked)
+		locked(o);
+	ipc_remove_locked(ns, &rjc, o);
+	ipc_obj_unlock(o);
+	ns_reg_unlock(ns, o->type, &rjc);
+	if (after)
+		after(o);
+	ipc_unlink(o);
+	return 0;
+}
+
+/* ---- creation ---- */
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/*
+ * Build a new object's file under no name, then publish it as <type>.<id>.
+ * Called with the registry locked and the entry RESERVED.  On success the
+ * object is mapped and in the cache.
+ */
+static int obj_create(struct ns *ns, int type, int id,
+		      const struct ipc_params *p)
+{
+	const struct ipc_ops *ops = ipc_ops_of(type);
+	const struct proc_self *me = proc_self();
+	size_t body, jsize, data, off_body, size;
+	char tmp[64], name[64];
+	struct uipc_hdr *h;
+	struct obj *o;
+	int fd, err;
+	void *m;
+
+	err = ops->geometry(p, &body, &jsize, &data);
+	if (err)
+		return err;
+	jsize = align_up(jsize + sizeof(struct uipc_journal), 8);
+	off_body = align_up(sizeof(struct uipc_hdr) + jsize, 8);
+	size = off_body + body;
+	if (data)
+		size = align_up(size, (size_t)sysconf(_SC_PAGESIZE)) + data;
+	if (off_body + body > UINT32_MAX)
+		return -ENOMEM;
+
+	fd = ns_tmpfile(ns->dirfd, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd == -ENOSPC ? -ENOMEM : fd;
+	if (ftruncate(fd, size) < 0) {
+		err = errno == EFBIG || errno == ENOSPC ? -ENOMEM : -errno;
+		goto fail_fd;
+	}
+	/* reserve the memory now: a full tmpfs fails here, not with SIGBUS */
+	err = posix_fallocate(fd, 0, size);
+	if (err) {
+		err = err == ENOSPC || err == EFBIG ? -ENOMEM : -err;
+		goto fail_fd;
+	}
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		err = -errno;
+		goto fail_fd;
+	}
+	h = m;
+	h->magic = UIPC_MAGIC;
+	h->version = UIPC_FORMAT_VERSION;
+	h->type = type;
+	h->hdr_size = sizeof(*h);
+	h->state = UIPC_S_LIVE;
+	h->file_size = size;
+	h->id = id;
+	h->body_off = off_body;
+	h->body_size = body;
+	h->perm.uid = h->perm.cuid = me->euid;
+	h->perm.gid = h->perm.cgid = me->egid;
+	h->perm.mode = p->flg & 0777;
+	h->perm.key = p->key;
+	h->journal_off = sizeof(*h);
+	h->journal_size = jsize;
+	((struct uipc_journal *)((char *)m + sizeof(*h)))->cap =
+		(jsize - sizeof(struct uipc_journal)) / sizeof(struct uipc_jent);
+	h->ctime = ipc_now();
+	h->creator_pid = me->pid;
+	h->creator_start = me->start;
+
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		munmap(m, size);
+		err = -ENOMEM;
+		goto fail_fd;
+	}
+	o->type = type;
+	o->id = id;
+	o->base = m;
+	o->size = size;
+	o->hdr = h;
+	err = jn_init(&o->jc, m, size, h->journal_off, h->journal_size);
+	if (!err)
+		err = ops->init(o, p);
+	if (!err)
+		err = obj_validate(o, type, id);
+	if (err)
+		goto fail_obj;
+	if (fchmod(fd, file_mode(h->perm.mode)) < 0) {
+		err = -errno;
+		goto fail_obj;
+	}
+	ns_obj_name(name, sizeof(name), type, id);
+	err = ns_publish(ns->dirfd, fd, tmp, name, true);
+	if (err)
+		goto fail_obj;
+	close(fd);
+	pthread_once(&cache_once, cache_init);
+	if (threaded())
+		pthread_mutex_lock(&cache_mu);
+	cache_insert(o);
+	if (threaded())
+		pthread_mutex_unlock(&cache_mu);
+	return 0;
+
+fail_obj:
+	obj_unmap(o);
+fail_fd:
+	if (tmp[0])
+		unlinkat(ns->dirfd, tmp, 0);
+	close(fd);
+	return err;
+}
+
+static int ipcget_new(struct ns *ns, struct jctx *rjc, int type,
+		      const struct ipc_params *p)
+{
+	const struct ipc_ops *ops = ipc_ops_of(type);
+	struct uipc_reg_type *rt = &ns->reg->t[type];
+	struct uipc_limits lim;
+	struct uipc_reg_ent *e;
+	uint64_t usage = ops->usage ? ops->usage(p) : 0;
+	unsigned long mni;
+	int id, err;
+
+	lim_get(&lim);
+	if (ops->check_usage) {
+		err = ops->check_usage(READ_ONCE(rt->used), p);
+		if (err)
+			return err;
+	}
+	mni = type == UIPC_T_MSG ? (unsigned long)lim.msgmni :
+	      type == UIPC_T_SEM ? (unsigned long)lim.semmni : lim.shmmni;
+	if (mni > UIPC_IPCMNI)
+		mni = UIPC_IPCMNI;
+	if (READ_ONCE(rt->in_use) >= mni)
+		return -ENOSPC;
+	id = ns_alloc_id(ns, type, rjc, p->key, &e);
+	if (id < 0)
+		return id;
+	err = obj_create(ns, type, id, p);
+	if (err) {
+		jn_rollback(rjc);
+		return err;
+	}
+	jw64(rjc, &rt->used, READ_ONCE(rt->used) + usage);
+	jw32(rjc, &e->state, UIPC_E_LIVE);
+	return id;
+}
+
+/* Is the LIVE entry @e really backed by a live object file? */
+static struct obj *ent_obj(int type, struct uipc_reg_ent *e)
+{
+	return ipc_obj_get(type, READ_ONCE(e->id));
+}
+
+/*
+ * ipcget - msgget/semget/shmget (kernel ipcget()).
+ * Returns the id, or -errno.
+ */
+int ipcget(int type, const struct ipc_params *p)
+{
+	const struct ipc_ops *ops = ipc_ops_of(type);
+	struct ns *ns = ns_get();
+	struct uipc_reg_ent *ents;
+	struct jctx rjc;
+	int err, max;
+
+	if (IS_ERR(ns))
+		return PTR_ERR(ns);
+	proc_refresh_creds();
+	err = ns_reg_lock(ns, type, &rjc);
+	if (err)
+		return err;
+	if (p->key == IPC_PRIVATE) {
+		err = ipcget_new(ns, &rjc, type, p);
+		goto out;
+	}
+	ents = ns_ents(ns, type);
+	max = READ_ONCE(ns->reg->t[type].max_idx);
+	if (max >= UIPC_IPCMNI)
+		max = UIPC_IPCMNI - 1;
+	for (int i = 0; i <= max; i++) {
+		struct uipc_reg_ent *e = &ents[i];
+		struct obj *o;
+
+		if (READ_ONCE(e->state) != UIPC_E_LIVE ||
+		    READ_ONCE(e->key) != p->key)
+			continue;
+		o = ent_obj(type, e);
+		if (IS_ERR(o)) {
+			if (PTR_ERR(o) != -EINVAL) {
+				err = PTR_ERR(o);
+				goto out;
+			}
+			/* its file is gone: a remover died half way */
+			ns_free_idx(ns, type, &rjc, i);
+			continue;
+		}
+		if ((p->flg & IPC_CREAT) && (p->flg & IPC_EXCL))
+			err = -EEXIST;
+		else if (ops->more_checks && (err = ops->more_checks(o, p)))
+			;
+		else if (ipcperms(&o->hdr->perm, p->flg))
+			err = -EACCES;
+		else
+			err = o->id;
+		ipc_obj_put(o);
+		goto out;
+	}
+	if (!(p->flg & IPC_CREAT))
+		err = -ENOENT;
+	else
+		err = ipcget_new(ns, &rjc, type, p);
+out:
+	ns_reg_unlock(ns, type, &rjc);
+	return err;
+}
+
+/* ---- the registry seen from the ctl calls ---- */
+
+/* The kernel's ipc_get_maxidx(). */
+int ipc_max_idx(int type)
+{
+	struct ns *ns = ns_get();
+	struct uipc_reg_type *rt;
+
+	if (IS_ERR(ns))
+		return PTR_ERR(ns);
+	rt = &ns->reg->t[type];
+	if (READ_ONCE(rt->in_use) == 0)
+		return 0;
+	if (READ_ONCE(rt->in_use) >= UIPC_IPCMNI)
+		return UIPC_IPCMNI - 1;
+	return READ_ONCE(rt->max_idx) < 0 ? 0 : READ_ONCE(rt->max_idx);
+}
+
+int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used)
+{
+	struct ns *ns = ns_get();
+
+	if (IS_ERR(ns))
+		return PTR_ERR(ns);
+	*in_use = READ_ONCE(ns->reg->t[type].in_use);
+	*used = READ_ONCE(ns->reg->t[type].used);
+	return 0;
+}
+
+/*
+ * ipc_stat_index - the object at index @idx, for MSG_STAT & co.
+ * @any: *_STAT_ANY (no read permission needed).
+ */
+int ipc_stat_index(int type, int idx, bool any, struct obj **op)
+{
+	struct ns *ns = ns_get();
+	struct uipc_reg_ent *e;
+	struct obj *o;
+
+	if (IS_ERR(ns))
+		return PTR_ERR(ns);
+	if (idx < 0 || idx >= UIPC_IPCMNI)
+		return -EINVAL;
+	e = &ns_ents(ns, type)[idx];
+	if (READ_ONCE(e->state) != UIPC_E_LIVE)
+		return -EINVAL;
+	o = ipc_obj_get(type, READ_ONCE(e->id));
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	if (!any && ipcperms(&o->hdr->perm, 0444)) {
+		ipc_obj_put(o);
+		return -EACCES;
+	}
+	*op = o;
+	return 0;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * layout.h - every byte that lives in a uipc file.
+ *
+ * A namespace ($UIPC_ROOT) holds:
+ *   uipc.registry     the id registry: per type, the index/sequence
+ *                     allocator and the key -> id table (struct uipc_reg)
+ *   uipc.limits       optional text overrides of the kernel limits
+ *   msg.<id>, sem.<id>, shm.<id>
+ *                     one file per object (struct uipc_hdr, then a body)
+ *   .new.<type>.<id>  an object being built, renamed into place when done
+ *
+ * Everything here is shared with other processes, any of which may be
+ * buggy or hostile: fields hold offsets (from the start of the file), never
+ * pointers, and every offset, length and count read from a file is checked
+ * before use (see ipc_map_validate()).  All fields are fixed-width and
+ * naturally aligned; the _Static_asserts pin the layout.  Changing anything
+ * here means bumping UIPC_FORMAT_VERSION.
+ */
+#ifndef UIPC_LAYOUT_H
+#define UIPC_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UIPC_MAGIC		0x43504955u	/* "UIPC" */
+#define UIPC_REG_MAGIC		0x47455255u	/* "UREG" */
+#define UIPC_FORMAT_VERSION	1
+
+/* The kernel's index space: ids are seq * UIPC_SEQ_MULT + index. */
+#define UIPC_IPCMNI		32768
+#define UIPC_SEQ_MULT		32768
+#define UIPC_MIN_CYCLE		64	/* the kernel's ipc_min_cycle */
+
+enum uipc_type {
+	UIPC_T_MSG = 0,
+	UIPC_T_SEM = 1,
+	UIPC_T_SHM = 2,
+	UIPC_NTYPES = 3,
+};
+
+/* uipc_hdr.state */
+#define UIPC_S_LIVE		1u
+#define UIPC_S_REMOVED		2u
+
+/*
+ * struct uipc_lock - a mutex that survives the death of its holder.
+ *
+ * word is the futex word:
+ *   0                        free
+ *   pid                      held by process pid, nobody waiting
+ *   pid | UIPC_LOCK_WAITERS  held, and someone may sleep on it
+ * The holder is a process, not a thread: liveness is per process.
+ * owner_start is the holder's start time (see proc.c), written right
+ * after acquiring and cleared right before releasing; 0 means "not known
+ * yet", in which case only the pid is checked.
+ */
+#define UIPC_LOCK_WAITERS	0x80000000u
+#define UIPC_LOCK_PIDMASK	0x3fffffffu
+
+struct uipc_lock {
+	uint32_t word;		/* futex word, encoding above */
+	uint32_t pad;		/* zero */
+	uint64_t owner_start;	/* holder's start time, or 0 */
+};
+
+/*
+ * The undo journal of an object: a multi-word update records the old value
+ * of each word before it writes it (entry first, then n, then the word), and
+ * clears n to commit.  Whoever takes over the lock of a dead holder restores
+ * the entries from n-1 down to 0 (rollback), so every update is all or
+ * nothing.  Offsets are from the start of the file.
+ */
+struct uipc_jent {
+	uint32_t off;		/* offset of the word in the file */
+	uint32_t width;		/* 4 or 8 */
+	uint64_t old;		/* value to restore */
+};
+
+struct uipc_journal {
+	uint32_t n;		/* entries in use; 0 = nothing in flight */
+	uint32_t cap;		/* entries that fit after this header */
+	/* struct uipc_jent ent[cap] follows */
+};
+
+struct uipc_perm {
+	uint32_t uid;		/* owner */
+	uint32_t gid;
+	uint32_t cuid;		/* creator */
+	uint32_t cgid;
+	uint32_t mode;		/* 0777 bits, plus SHM_DEST / SHM_LOCKED */
+	int32_t key;		/* IPC_PRIVATE (0) after a segment's RMID */
+};
+
+/*
+ * struct uipc_hdr - offset 0 of every object file.
+ */
+struct uipc_hdr {
+	uint32_t magic;		/* UIPC_MAGIC */
+	uint16_t version;	/* UIPC_FORMAT_VERSION */
+	uint16_t type;		/* enum uipc_type */
+	uint32_t hdr_size;	/* sizeof(struct uipc_hdr) */
+	uint32_t state;		/* UIPC_S_LIVE or UIPC_S_REMOVED */
+	uint64_t file_size;	/* bytes of the file that are mapped */
+	int32_t id;		/* the object's identifier */
+	uint32_t body_off;	/* offset of the type's body */
+	struct uipc_lock lock;	/* the object lock */
+	struct uipc_perm perm;	/* ipc_perm */
+	uint32_t journal_off;	/* offset of struct uipc_journal */
+	uint32_t journal_size;	/* bytes reserved for it */
+	int64_t ctime;		/* last change (IPC_SET, creation, ...) */
+	uint32_t body_size;	/* bytes of the body */
+	uint32_t creator_pid;	/* for the tools */
+	uint64_t creator_start;	/* creator's start time */
+	uint64_t reserved[2];	/* zero */
+};
+
+_Static_assert(sizeof(struct uipc_lock) == 16, "uipc_lock");
+_Static_assert(sizeof(struct uipc_perm) == 24, "uipc_perm");
+_Static_assert(offsetof(struct uipc_hdr, lock) == 32, "hdr.lock");
+_Static_assert(offsetof(struct uipc_hdr, perm) == 48, "hdr.perm");
+_Static_assert(offsetof(struct uipc_hdr, ctime) == 80, "hdr.ctime");
+_Static_assert(sizeof(struct uipc_hdr) == 128, "uipc_hdr");
+
+/* ------------------------------------------------------------------ */
+/* Message queue body (msg.c, msgbuf.c). */
+
+struct uipc_msq {
+	uint64_t qbytes;	/* msg_qbytes: max bytes (and messages) */
+	uint64_t cbytes;	/* msg_cbytes: bytes queued */
+	uint64_t qnum;		/* msg_qnum: messages queued */
+	uint32_t lspid;		/* last msgsnd pid */
+	uint32_t lrpid;		/* last msgrcv pid */
+	int64_t stime;		/* last msgsnd time */
+	int64_t rtime;		/* last msgrcv time */
+	uint64_t reserved[3];	/* zero; msg.c's storage geometry follows */
+};
+
+_Static_assert(sizeof(struct uipc_msq) == 72, "uipc_msq");
+
+/* ------------------------------------------------------------------ */
+/* Semaphore set body (sem.c, undo.c). */
+
+struct uipc_semset {
+	uint32_t nsems;		/* sem_nsems */
+	uint32_t sems_off;	/* offset of struct uipc_sem[nsems] */
+	uint64_t reserved[3];	/* zero; sem.c's geometry follows */
+};
+
+struct uipc_sem {
+	uint32_t val;		/* semval (bits 0-15) and flags, see sem.c */
+	uint32_t pid;		/* sempid */
+	int64_t otime;		/* last semop time on this semaphore */
+};
+
+_Static_assert(sizeof(struct uipc_semset) == 32, "uipc_semset");
+_Static_assert(sizeof(struct uipc_sem) == 16, "uipc_sem");
+
+/* ------------------------------------------------------------------ */
+/* Shared memory segment body (shm.c). */
+
+struct uipc_shmseg {
+	uint64_t segsz;		/* shm_segsz, as asked (unrounded) */
+	uint64_t data_off;	/* page-aligned offset of the segment's bytes */
+	uint64_t data_len;	/* segsz rounded up to pages */
+	uint32_t nattch;	/* shm_nattch */
+	uint32_t cpid;		/* creator pid */
+	uint32_t lpid;		/* last shmat/shmdt pid */
+	uint32_t pad;
+	int64_t atime;		/* last attach */
+	int64_t dtime;		/* last detach */
+	uint64_t reserved[3];	/* zero; shm.c's attach table follows */
+};
+
+_Static_assert(sizeof(struct uipc_shmseg) == 80, "uipc_shmseg");
+
+/* ------------------------------------------------------------------ */
+/* The registry (ns.c). */
+
+/* uipc_reg_ent.state */
+#define UIPC_E_FREE		0u
+#define UIPC_E_RESERVED		1u	/* being created; only seen after a crash */
+#define UIPC_E_LIVE		2u
+
+struct uipc_reg_ent {
+	int32_t key;		/* the object's key (IPC_PRIVATE for none) */
+	int32_t id;		/* its identifier */
+	uint32_t state;		/* UIPC_E_* */
+	uint32_t pid;		/* creator, while RESERVED */
+};
+
+#define UIPC_REG_JCAP		24	/* journal entries per type */
+
+struct uipc_reg_type {
+	struct uipc_lock lock;	/* guards everything in this struct */
+	uint32_t seq;		/* current sequence number */
+	int32_t last_idx;	/* last index handed out, -1 at first */
+	uint32_t in_use;	/* objects of this type */
+	int32_t max_idx;	/* highest index in use, -1 if none */
+	uint64_t used;		/* sem: semaphores in all sets; shm: pages */
+	uint32_t next;		/* where the next cyclic index search starts */
+	uint32_t ent_off;	/* offset of struct uipc_reg_ent[UIPC_IPCMNI] */
+	struct uipc_journal journal;	/* header of the journal below */
+	struct uipc_jent jent[UIPC_REG_JCAP];
+};
+
+struct uipc_reg {
+	uint32_t magic;		/* UIPC_REG_MAGIC */
+	uint16_t version;	/* UIPC_FORMAT_VERSION */
+	uint16_t pad;
+	uint64_t file_size;	/* size of the registry file */
+	struct uipc_reg_type t[UIPC_NTYPES];
+};
+
+_Static_assert(sizeof(struct uipc_reg_ent) == 16, "uipc_reg_ent");
+_Static_assert(offsetof(struct uipc_reg_type, journal) == 48, "reg.journal");
+_Static_assert(sizeof(struct uipc_reg_type) == 56 + 16 * UIPC_REG_JCAP,
+	       "uipc_reg_type");
+_Static_assert(offsetof(struct uipc_reg, t) == 16, "reg.t");
+
+#endif /* UIPC_LAYOUT_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * limits.c - the limits a namespace enforces.
+ *
+ * Behaviour: by default the running kernel's, read from
+ * /proc/sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni}, so a
+ * program sees the same limits under uipc and under the kernel.  A
+ * namespace may override any of them in the text file uipc.limits in its
+ * directory, one "name value" or "name=value" per line, with the names of
+ * those /proc files (and semmsl, semmns, semopm, semmni for the four
+ * fields of "sem").  Lines starting with '#' are comments.
+ *
+ * Internals: get and ctl calls read the limits afresh (lim_get); fast
+ * paths use a copy refreshed at most once a second (lim_cached), and
+ * re-read before failing on a limit, so a limit raised a moment ago is
+ * honoured at once and one lowered takes effect within a second.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static struct uipc_limits cache;
+static int64_t cache_stamp;	/* CLOCK_MONOTONIC_COARSE seconds, 0 = none */
+static pthread_mutex_t lim_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int read_small(int dirfd, const char *path, char *buf, size_t len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
+static void read_proc_ulong(const char *name, unsigned long *v)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	if (read_small(AT_FDCWD, path, buf, sizeof(buf)) == 0)
+		*v = strtoul(buf, NULL, 10);
+}
+
+static void read_proc_long(const char *name, long *v)
+{
+	unsigned long u = (unsigned long)*v;
+
+	read_proc_ulong(name, &u);
+	*v = (long)u;
+}
+
+static void apply_override(struct uipc_limits *l, const char *name,
+			   unsigned long v)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		bool ulong;
+	} tab[] = {
+#define L(f, u) { #f, offsetof(struct uipc_limits, f), u }
+		L(msgmax, 0), L(msgmnb, 0), L(msgmni, 0), L(semmsl, 0),
+		L(semmns, 0), L(semopm, 0), L(semmni, 0), L(shmmax, 1),
+		L(shmall, 1), L(shmmni, 1),
+#undef L
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(tab); i++) {
+		if (strcmp(tab[i].name, name))
+			continue;
+		if (tab[i].ulong)
+			*(unsigned long *)((char *)l + tab[i].off) = v;
+		else
+			*(long *)((char *)l + tab[i].off) = (long)v;
+	}
+}
+
+static void read_overrides(struct uipc_limits *l)
+{
+	struct ns *ns = ns_get();
+	char buf[4096], *line, *save;
+
+	if (IS_ERR(ns) || read_small(ns->dirfd, "uipc.limits", buf,
+				     sizeof(buf)))
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[32];
+		unsigned long v;
+
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, " %31[a-z] = %lu", name, &v) == 2 ||
+		    sscanf(line, " %31[a-z] %lu", name, &v) == 2)
+			apply_override(l, name, v);
+	}
+}
+
+int lim_get(struct uipc_limits *out)
+{
+	/* the kernel's defaults, should /proc be unreadable */
+	struct uipc_limits l = {
+		.msgmax = 8192, .msgmnb = 16384, .msgmni = 32000,
+		.semmsl = 32000, .semmns = 1024000000, .semopm = 500,
+		.semmni = 32000, .shmmax = ~0UL - (1UL << 24),
+		.shmall = ~0UL - (1UL << 24), .shmmni = 4096,
+	};
+	char buf[128];
+
+	read_proc_long("msgmax", &l.msgmax);
+	read_proc_long("msgmnb", &l.msgmnb);
+	read_proc_long("msgmni", &l.msgmni);
+	read_proc_ulong("shmmax", &l.shmmax);
+	read_proc_ulong("shmall", &l.shmall);
+	read_proc_ulong("shmmni", &l.shmmni);
+	if (read_small(AT_FDCWD, "/proc/sys/kernel/sem", buf, sizeof(buf)) == 0)
+		sscanf(buf, "%ld %ld %ld %ld", &l.semmsl, &l.semmns, &l.semopm,
+		       &l.semmni);
+	read_overrides(&l);
+
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	pthread_mutex_lock(&lim_mu);
+	cache = l;
+	cache_stamp = now.tv_sec + 1;
+	pthread_mutex_unlock(&lim_mu);
+	if (out)
+		*out = l;
+	return 0;
+}
+
+void lim_refresh(void)
+{
+	lim_get(NULL);
+}
+
+const struct uipc_limits *lim_cached(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (unlikely(READ_ONCE(cache_stamp) == 0 ||
+		     now.tv_sec + 1 - READ_ONCE(cache_stamp) >= 1))
+		lim_get(NULL);
+	return &cache;
+}

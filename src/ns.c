@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ns.c - the namespace directory and its id registry.
+ *
+ * Behaviour: the namespace is the directory $UIPC_ROOT (default
+ * /dev/shm/uipc), created with mode 1777 on first use.  Identifiers follow
+ * the kernel's scheme exactly (ipc/util.c, ipc_idr_alloc): index + seq *
+ * 32768, indexes handed out cyclically below max(in_use * 3 / 2, 64), the
+ * sequence bumped whenever the search wraps to a lower index.  A fresh
+ * namespace therefore hands out 0, 1, 2, ... like a fresh kernel.
+ *
+ * Internals: the registry file maps each type's index space to {key, id,
+ * state}; it is guarded per type by a robust lock and its own journal.
+ * An entry is RESERVED while its object is being built and LIVE once the
+ * object file is in place; a RESERVED entry is only ever seen by whoever
+ * takes the lock over from a creator that died, who removes the object's
+ * file and rolls the registry back.  The directory descriptor stays open
+ * (close-on-exec) for the life of the process: it is the one descriptor
+ * uipc keeps.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define UIPC_DEFAULT_ROOT	"/dev/shm/uipc"
+#define REG_NAME		"uipc.registry"
+
+const char *const ns_type_name[UIPC_NTYPES] = { "msg", "sem", "shm" };
+
+static struct ns the_ns;
+static int ns_err;		/* 0 until tried; then 1 (ok) or -errno */
+static pthread_mutex_t ns_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t reg_ent_off(int type)
+{
+	size_t base = (sizeof(struct uipc_reg) + 4095) & ~(size_t)4095;
+
+	return base + (size_t)type * UIPC_IPCMNI * sizeof(struct uipc_reg_ent);
+}
+
+static size_t reg_size(void)
+{
+	return reg_ent_off(UIPC_NTYPES);
+}
+
+void ns_obj_name(char *buf, size_t len, int type, int id)
+{
+	snprintf(buf, len, "%s.%d", ns_type_name[type], id);
+}
+
+/*
+ * Make an unnamed file in the namespace directory, to be given its name
+ * only when complete (ns_publish()).  Falls back to a temporary name on
+ * file systems without O_TMPFILE.
+ */
+int ns_tmpfile(int dirfd, char *tmpname, size_t len)
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	tmpname[0] = '\0';
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	for (int i = 0; i < 100; i++) {
+		snprintf(tmpname, len, ".new.%d.%d", (int)getpid(), rand());
+		fd = openat(dirfd, tmpname,
+			    O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+/*
+ * ns_publish - give the complete file @fd its @name in one step.  Returns
+ * -EEXIST if the name is taken (unless @replace), 0 on success.
+ */
+int ns_publish(int dirfd, int fd, const char *tmpname, const char *name,
+	       bool replace)
+{
+	char path[64];
+
+	if (tmpname[0]) {
+		if (replace) {
+			if (renameat(dirfd, tmpname, dirfd, name) < 0)
+				return -errno;
+			return 0;
+		}
+		if (linkat(dirfd, tmpname, dirfd, name, 0) < 0) {
+			int e = -errno;
+
+			unlinkat(dirfd, tmpname, 0);
+			return e;
+		}
+		unlinkat(dirfd, tmpname, 0);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	for (;;) {
+		if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST || !replace)
+			return -errno;
+		/* an orphan of a creator that died: ours replaces it */
+		unlinkat(dirfd, name, 0);
+	}
+}
+
+static int reg_validate(struct uipc_reg *reg, size_t size)
+{
+	if (size < reg_size() || reg->magic != UIPC_REG_MAGIC ||
+	    reg->version != UIPC_FORMAT_VERSION || reg->file_size != reg_size())
+		return UIPC_CORRUPT;
+	for (int t = 0; t < UIPC_NTYPES; t++) {
+		struct uipc_reg_type *rt = &reg->t[t];
+
+		if (rt->ent_off != reg_ent_off(t) ||
+		    rt->journal.cap != UIPC_REG_JCAP)
+			return UIPC_CORRUPT;
+	}
+	return 0;
+}
+
+/* Build a registry under no name, then link it in; losers open the winner's. */
+static int reg_create(int dirfd)
+{
+	char tmp[64];
+	struct uipc_reg *reg;
+	int fd, err;
+
+	fd = ns_tmpfile(dirfd, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd;
+	if (fchmod(fd, 0666) < 0 || ftruncate(fd, reg_size()) < 0)
+		goto fail;
+	err = posix_fallocate(fd, 0, reg_size());
+	if (err) {
+		errno = err == ENOSPC ? ENOMEM : err;
+		goto fail;
+	}
+	reg = mmap(NULL, reg_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (reg == MAP_FAILED)
+		goto fail;
+	reg->magic = UIPC_REG_MAGIC;
+	reg->version = UIPC_FORMAT_VERSION;
+	reg->file_size = reg_size();
+	for (int t = 0; t < UIPC_NTYPES; t++) {
+		reg->t[t].last_idx = -1;
+		reg->t[t].max_idx = -1;
+		reg->t[t].ent_off = reg_ent_off(t);
+		reg->t[t].journal.cap = UIPC_REG_JCAP;
+	}
+	munmap(reg, reg_size());
+	err = ns_publish(dirfd, fd, tmp, REG_NAME, false);
+	close(fd);
+	return err == -EEXIST ? 0 : err;
+fail:
+	err = -errno;
+	if (tmp[0])
+		unlinkat(dirfd, tmp, 0);
+	close(fd);
+	return err;
+}
+
+static int reg_open(struct ns *ns)
+{
+	struct stat st;
+	void *p;
+	int fd, err;
+
+	for (int tries = 0;; tries++) {
+		fd = openat(ns->dirfd, REG_NAME,
+			    O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT || tries > 2)
+			break;
+		err = reg_create(ns->dirfd);
+		if (err)
+			return err;
+	}
+	if (fd < 0)
+		return errno == ELOOP ? -EUCLEAN : -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EUCLEAN;
+	}
+	if ((size_t)st.st_size < reg_size()) {
+		close(fd);
+		return UIPC_CORRUPT;
+	}
+	p = mmap(NULL, reg_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -errno;
+	err = reg_validate(p, reg_size());
+	if (err) {
+		munmap(p, reg_size());
+		return err;
+	}
+	ns->reg = p;
+	ns->reg_size = reg_size();
+	return 0;
+}
+
+static int ns_open(struct ns *ns)
+{
+	const char *root = getenv("UIPC_ROOT");
+	struct stat st;
+	int err;
+
+	if (!root || !*root)
+		root = UIPC_DEFAULT_ROOT;
+	if (mkdir(root, 01777) == 0)
+		chmod(root, 01777);	/* mkdir's mode is masked by umask */
+	else if (errno != EEXIST && errno != EROFS && errno != EACCES)
+		return -errno;
+	ns->dirfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ns->dirfd < 0)
+		return -errno;
+	if (fstat(ns->dirfd, &st) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	err = reg_open(ns);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	close(ns->dirfd);
+	ns->dirfd = -1;
+	return err;
+}
+
+/*
+ * ns_get - the namespace of this process, opened on first use.  A failure
+ * is not remembered: the next call tries again (the directory may have
+ * been created or fixed in between).
+ */
+struct ns *ns_get(void)
+{
+	int err;
+
+	if (likely(load_acquire(&ns_err) == 1))
+		return &the_ns;
+	pthread_mutex_lock(&ns_mu);
+	if (ns_err != 1) {
+		err = ns_open(&the_ns);
+		store_release(&ns_err, err ? err : 1);
+	}
+	err = ns_err;
+	pthread_mutex_unlock(&ns_mu);
+	return err == 1 ? &the_ns : ERR_PTR(err);
+}
+
+struct uipc_reg_ent *ns_ents(struct ns *ns, int type)
+{
+	return (struct uipc_reg_ent *)((char *)ns->reg + reg_ent_off(type));
+}
+
+/*
+ * Repair after a creator died holding the registry lock: its object, if
+ * it got as far as a name, is removed, and the journal rolls the registry
+ * back to where it was before the creation began.
+ */
+static void ns_reg_repair(struct ns *ns, int type, struct jctx *jc)
+{
+	struct uipc_reg_type *rt = &ns->reg->t[type];
+	struct uipc_reg_ent *ents = ns_ents(ns, type);
+	int32_t max = READ_ONCE(rt->max_idx);
+	char name[64];
+
+	if (max >= UIPC_IPCMNI)
+		max = UIPC_IPCMNI - 1;
+	for (int i = 0; i <= max; i++) {
+		if (READ_ONCE(ents[i].state) != UIPC_E_RESERVED)
+			continue;
+		ns_obj_name(name, sizeof(name), type, ents[i].id);
+		unlinkat(ns->dirfd, name, 0);
+	}
+	jn_rollback(jc);
+	/* anything still RESERVED was never journalled: drop it */
+	for (int i = 0; i <= max; i++)
+		if (READ_ONCE(ents[i].state) == UIPC_E_RESERVED)
+			WRITE_ONCE(ents[i].state, UIPC_E_FREE);
+}
+
+int ns_reg_lock(struct ns *ns, int type, struct jctx *jc)
+{
+	struct uipc_reg_type *rt = &ns->reg->t[type];
+	int err;
+
+	err = jn_init(jc, ns->reg, ns->reg_size,
+		      (char *)&rt->journal - (char *)ns->reg,
+		      sizeof(rt->journal) + sizeof(rt->jent));
+	if (err)
+		return err;
+	if (lk_lock(&rt->lock) == 1)
+		ns_reg_repair(ns, type, jc);
+	else if (READ_ONCE(jc->j->n))
+		jn_rollback(jc);	/* a holder that died, then was reaped */
+	return 0;
+}
+
+void ns_reg_unlock(struct ns *ns, int type, struct jctx *jc)
+{
+	jn_commit(jc);
+	lk_unlock(&ns->reg->t[type].lock);
+}
+
+/*
+ * ns_alloc_id - take an index for a new object, as ipc_idr_alloc() does.
+ * Called with the type's registry lock held; the entry is left RESERVED.
+ * Returns the new id, or -ENOSPC.
+ */
+int ns_alloc_id(struct ns *ns, int type, struct jctx *jc, int32_t key,
+		struct uipc_reg_ent **entp)
+{
+	struct uipc_reg_type *rt = &ns->reg->t[type];
+	struct uipc_reg_ent *ents = ns_ents(ns, type);
+	uint32_t in_use = READ_ONCE(rt->in_use);
+	uint32_t max = in_use * 3 / 2;
+	uint32_t next = READ_ONCE(rt->next);
+	uint32_t seq = READ_ONCE(rt->seq);
+	int32_t last = READ_ONCE(rt->last_idx);
+	int idx = -1;
+
+	if (max < UIPC_MIN_CYCLE)
+		max = UIPC_MIN_CYCLE;
+	if (max > UIPC_IPCMNI)
+		max = UIPC_IPCMNI;
+	/* idr_alloc_cyclic: first free at or after next, then from 0 */
+	for (uint32_t i = next; i < max; i++)
+		if (READ_ONCE(ents[i].state) == UIPC_E_FREE) {
+			idx = i;
+			break;
+		}
+	if (idx < 0)
+		for (uint32_t i = 0; i < max && i < next; i++)
+			if (READ_ONCE(ents[i].state) == UIPC_E_FREE) {
+				idx = i;
+				break;
+			}
+	if (idx < 0)
+		return -ENOSPC;
+	if (idx <= last) {
+		seq++;
+		if (seq >= INT32_MAX / UIPC_SEQ_MULT)
+			seq = 0;
+		jw32(jc, &rt->seq, seq);
+	}
+	jws32(jc, &rt->last_idx, idx);
+	jw32(jc, &rt->next, idx + 1);
+	jw32(jc, &rt->in_use, in_use + 1);
+	if (idx > READ_ONCE(rt->max_idx))
+		jws32(jc, &rt->max_idx, idx);
+
+	struct uipc_reg_ent *e = &ents[idx];
+	int id = (int)(seq * UIPC_SEQ_MULT + idx);
+
+	jws32(jc, &e->key, key);
+	jws32(jc, &e->id, id);
+	jw32(jc, &e->pid, (uint32_t)proc_self()->pid);
+	jw32(jc, &e->state, UIPC_E_RESERVED);
+	*entp = e;
+	return id;
+}
+
+/* ns_free_idx - release index @idx; registry lock held. */
+void ns_free_idx(struct ns *ns, int type, struct jctx *jc, int idx)
+{
+	struct uipc_reg_type *rt = &ns->reg->t[type];
+	struct uipc_reg_ent *ents = ns_ents(ns, type);
+	int32_t max = READ_ONCE(rt->max_idx);
+	uint32_t in_use = READ_ONCE(rt->in_use);
+
+	if (idx < 0 || idx >= UIPC_IPCMNI ||
+	    READ_ONCE(ents[idx].state) == UIPC_E_FREE)
+		return;
+	jw32(jc, &ents[idx].state, UIPC_E_FREE);
+	jw32(jc, &rt->in_use, in_use ? in_use - 1 : 0);
+	if (idx == max) {
+		if (max >= UIPC_IPCMNI)
+			max = UIPC_IPCMNI - 1;
+		do {
+			max--;
+		} while (max >= 0 && READ_ONCE(ents[max].state) == UIPC_E_FREE);
+		jws32(jc, &rt->max_idx, max);
+	}
+}

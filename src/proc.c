@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proc.c - who we are, and whether another process is still alive.
+ *
+ * Behaviour: a process is identified by (pid, start time); the start time
+ * is field 22 of /proc/PID/stat (clock ticks since boot), which a recycled
+ * pid cannot share with the process that had it before.  A process counts
+ * as dead once it has exited, even while it is a zombie that nobody reaped:
+ * the kernel releases a dying process's IPC state (undo, attachments,
+ * waits) before it becomes a zombie, and so must we.
+ *
+ * Internals: our own identity and credentials are cached in private memory
+ * so that fast paths need no system call (getpid() is a system call in
+ * glibc).  A fork handler resets the cache in the child.  Credentials are
+ * refreshed by every *get and *ctl call; see docs/differences.md.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static struct proc_self self;
+static int self_valid;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void proc_atfork_child(void)
+{
+	self_valid = 0;
+}
+
+static void proc_register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, proc_atfork_child);
+}
+
+/*
+ * Parse /proc/PID/stat: state (field 3) and start time (field 22).  The
+ * command name (field 2) may hold spaces and parentheses, so fields are
+ * counted from the last ')'.  Returns 0, or -errno.
+ */
+static int proc_read_stat(pid_t pid, char *state, uint64_t *start)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EINVAL;
+	p += 2;
+	*state = *p;
+	/* p is at field 3; skip to field 22 */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EINVAL;
+		p++;
+	}
+	*start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+uint64_t proc_starttime(pid_t pid)
+{
+	char state;
+	uint64_t start;
+
+	if (proc_read_stat(pid, &state, &start))
+		return 0;
+	return start;
+}
+
+void proc_refresh_creds(void)
+{
+	int n;
+
+	self.euid = geteuid();
+	self.egid = getegid();
+	n = getgroups(ARRAY_SIZE(self.groups), self.groups);
+	self.ngroups = n < 0 ? 0 : n;
+}
+
+const struct proc_self *proc_self(void)
+{
+	if (likely(self_valid))
+		return &self;
+	pthread_once(&atfork_once, proc_register_atfork);
+	self.pid = getpid();
+	self.start = proc_starttime(self.pid);
+	proc_refresh_creds();
+	self_valid = 1;
+	return &self;
+}
+
+/*
+ * proc_alive - is process (pid, start) still running?
+ * @start: its start time, or 0 when unknown (then the pid alone decides).
+ *
+ * Dead means: no such pid, a zombie, or a different process under that pid.
+ */
+bool proc_alive(pid_t pid, uint64_t start)
+{
+	char state;
+	uint64_t now_start;
+
+	if (pid <= 0)
+		return false;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return false;
+	if (proc_read_stat(pid, &state, &now_start) < 0)
+		return errno != ENOENT && errno != ESRCH;
+	if (state == 'Z' || state == 'X' || state == 'x')
+		return false;
+	if (start && now_start != start)
+		return false;
+	return true;
+}
+
+bool proc_in_group(gid_t gid)
+{
+	const struct proc_self *s = proc_self();
+
+	if (s->egid == gid)
+		return true;
+	for (int i = 0; i < s->ngroups; i++)
+		if (s->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * Is @id mapped in our user namespace?  The kernel refuses IPC_SET with
+ * an unmapped uid or gid (EINVAL); (uid_t)-1 is never valid.
+ */
+static bool id_mapped(const char *map, uint32_t id)
+{
+	FILE *f;
+	unsigned long inside, outside, count;
+	bool ok = false;
+
+	if (id == (uint32_t)-1)
+		return false;
+	f = fopen(map, "re");
+	if (!f)
+		return true;
+	while (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3) {
+		if (id >= inside && id - inside < count) {
+			ok = true;
+			break;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+bool proc_uid_valid(uint32_t uid)
+{
+	return id_mapped("/proc/self/uid_map", uid);
+}
+
+bool proc_gid_valid(uint32_t gid)
+{
+	return id_mapped("/proc/self/gid_map", gid);
+}

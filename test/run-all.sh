@@ -1,0 +1,43 @@
+#!/bin/sh
+# run-all.sh - run every test of uipc and summarise.
+#
+# Protocol: a test is a Criterion binary $O/test/unit/* or an executable
+# script test/*.sh, test/*/*.sh, examples/*/test*.sh, tools/test*.sh,
+# preload/test*.sh.  Scripts print "ok NAME" / "not ok NAME" lines and exit
+# 0 (pass), 77 (skipped) or anything else (fail).  Every test gets its own
+# UIPC_ROOT; scripts that need the kernel run it in a fresh IPC namespace.
+O=${O:-build}
+export O
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+pass=0 fail=0 skip=0 failed=
+run() {
+	name=$1; shift
+	root=$(mktemp -d /dev/shm/uipc-test.XXXXXX)
+	start=$(date +%s)
+	UIPC_ROOT=$root timeout 600 "$@" > "$O/test-logs/$(echo "$name" | tr / _).log" 2>&1
+	rc=$?
+	end=$(date +%s)
+	left=$(ls -A "$root" 2>/dev/null | grep -v '^uipc\.\(registry\|limits\)$' | head -3)
+	rm -rf "$root"
+	if [ $rc -eq 77 ]; then
+		skip=$((skip + 1)); echo "SKIP $name"
+	elif [ $rc -eq 0 ] && [ -z "$left" ]; then
+		pass=$((pass + 1)); echo "PASS $name ($((end - start))s)"
+	else
+		fail=$((fail + 1)); failed="$failed $name"
+		[ -n "$left" ] && echo "  left objects behind: $left"
+		echo "FAIL $name (rc=$rc, log: $O/test-logs/$(echo "$name" | tr / _).log)"
+		tail -20 "$O/test-logs/$(echo "$name" | tr / _).log" | sed 's/^/  | /'
+	fi
+}
+mkdir -p "$O/test-logs"
+for t in "$O"/test/unit/*; do
+	[ -x "$t" ] && [ -f "$t" ] && run "unit/$(basename "$t")" "$t" --jobs=1
+done
+for t in test/*.sh test/*/*.sh examples/*/test*.sh tools/test*.sh preload/test*.sh; do
+	[ -x "$t" ] && [ -f "$t" ] && run "$t" "$t"
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ -n "$failed" ] && echo "failed:$failed"
+[ $fail -eq 0 ]
