@@ -42,7 +42,7 @@ lib: $(LIB_SO) $(LIB_A) $(O)/uipc.pc
 $(O)/src/%.o: src/%.c $(wildcard src/*.h) include/uipc.h config.h
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -Isrc -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -DUIPC_VERSION_STRING=\"$(VERSION)\" -I. -Isrc -c $< -o $@
 
 $(LIB_SO): $(LIB_OBJ) src/uipc.map
 	$(call msg,LD,$@)

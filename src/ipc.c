@@ -782,3 +782,11 @@ int ipc_stat_index(int type, int idx, bool any, struct obj **op)
 	*op = o;
 	return 0;
 }
+
+/* Call @fn on every cached object of @type (exit handlers). */
+void ipc_for_each_cached(int type, void (*fn)(struct obj *))
+{
+	for (int b = 0; b < CACHE_BUCKETS; b++)
+		for (struct obj *o = cache[type][b]; o; o = o->next)
+			fn(o);
+}
