@@ -151,6 +151,9 @@ struct obj {
 	union {
 		struct {
 			struct uipc_msq *q;
+			char *chunks;
+			struct uipc_msgwait *slots;
+			uint32_t nchunks;
 		} msg;
 		struct {
 			struct uipc_semset *set;
@@ -192,6 +195,8 @@ struct ipc_ops {
 	void (*repair)(struct obj *o);
 	/* usage an existing object holds in the registry */
 	uint64_t (*held_usage)(struct obj *o);
+	/* the data area is reserved as it is used, not at creation */
+	bool lazy_data;
 };
 
 extern const struct ipc_ops msg_ops, sem_ops, shm_ops;

@@ -545,7 +545,7 @@ static int obj_create(struct ns *ns, int type, int id,
 		goto fail_fd;
 	}
 	/* reserve the memory now: a full tmpfs fails here, not with SIGBUS */
-	err = posix_fallocate(fd, 0, size);
+	err = posix_fallocate(fd, 0, ops->lazy_data ? size - data : size);
 	if (err) {
 		err = err == ENOSPC || err == EFBIG ? -ENOMEM : -err;
 		goto fail_fd;

@@ -123,23 +123,7 @@ _Static_assert(offsetof(struct uipc_hdr, ctime) == 80, "hdr.ctime");
 _Static_assert(sizeof(struct uipc_hdr) == 128, "uipc_hdr");
 
 /* ------------------------------------------------------------------ */
-/* Message queue body (msg.c, msgbuf.c). */
-
-struct uipc_msq {
-	uint64_t qbytes;	/* msg_qbytes: max bytes (and messages) */
-	uint64_t cbytes;	/* msg_cbytes: bytes queued */
-	uint64_t qnum;		/* msg_qnum: messages queued */
-	uint32_t lspid;		/* last msgsnd pid */
-	uint32_t lrpid;		/* last msgrcv pid */
-	int64_t stime;		/* last msgsnd time */
-	int64_t rtime;		/* last msgrcv time */
-	uint64_t reserved[3];	/* zero; msg.c's storage geometry follows */
-};
-
-_Static_assert(sizeof(struct uipc_msq) == 72, "uipc_msq");
-
-/* ------------------------------------------------------------------ */
-/* Semaphore set body (sem.c). */
+/* Waiters (wait.c). */
 
 /*
  * struct uipc_waiter - a process blocked in an operation on an object.
@@ -166,6 +150,73 @@ struct uipc_waiter {
 };
 
 _Static_assert(sizeof(struct uipc_waiter) == 80, "uipc_waiter");
+
+/* ------------------------------------------------------------------ */
+/* Message queue body (msg.c, msgbuf.c). */
+
+struct uipc_msq {
+	uint64_t qbytes;	/* msg_qbytes: max bytes (and messages) */
+	uint64_t cbytes;	/* msg_cbytes: bytes queued */
+	uint64_t qnum;		/* msg_qnum: messages queued */
+	uint32_t lspid;		/* last msgsnd pid */
+	uint32_t lrpid;		/* last msgrcv pid */
+	int64_t stime;		/* last msgsnd time */
+	int64_t rtime;		/* last msgrcv time */
+	uint32_t head;		/* first message: chunk index + 1, 0 = none */
+	uint32_t tail;		/* last message, likewise */
+	uint32_t free;		/* free chunk list, likewise */
+	uint32_t nchunks;	/* chunks the file has room for */
+	uint32_t hw;		/* chunks ever handed out (high water) */
+	uint32_t reserved_chunks; /* chunks backed by fallocate */
+	uint32_t chunks_off;	/* offset of chunk 0 (page aligned) */
+	uint32_t nslots;	/* waiter slots */
+	uint32_t slots_off;	/* offset of struct uipc_msgwait[nslots] */
+	uint32_t pad;
+	uint64_t wseq;		/* FIFO counter for waiters */
+};
+
+/*
+ * Messages are chains of 64-byte chunks.  The first chunk of a message
+ * is a struct uipc_msghdr; the others are struct uipc_msgcont.  Chunk
+ * links are chunk index + 1 (0 ends a chain).
+ */
+#define UIPC_MSG_CHUNK		64
+#define UIPC_MSG_HDR_DATA	40
+#define UIPC_MSG_CONT_DATA	60
+
+struct uipc_msghdr {
+	uint32_t next_msg;	/* the next message in the queue */
+	uint32_t next;		/* this message's next chunk */
+	int64_t type;		/* mtype */
+	uint32_t len;		/* bytes of mtext */
+	uint32_t nchunks;	/* chunks in this message's chain */
+	uint8_t data[UIPC_MSG_HDR_DATA];
+};
+
+struct uipc_msgcont {
+	uint32_t next;
+	uint8_t data[UIPC_MSG_CONT_DATA];
+};
+
+#define UIPC_MSGW_SEND		1u
+#define UIPC_MSGW_RECV		2u
+
+struct uipc_msgwait {
+	struct uipc_waiter w;	/* w.kind: UIPC_MSGW_SEND or _RECV */
+	int64_t type;		/* receiver: msgtyp */
+	uint64_t size;		/* receiver: buffer size; sender: message size */
+	int32_t flags;		/* receiver: msgflg */
+	uint32_t pad;
+};
+
+_Static_assert(sizeof(struct uipc_msq) == 96, "uipc_msq");
+_Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
+_Static_assert(sizeof(struct uipc_msgcont) == UIPC_MSG_CHUNK, "uipc_msgcont");
+_Static_assert(sizeof(struct uipc_msgwait) == 104, "uipc_msgwait");
+
+/* ------------------------------------------------------------------ */
+/* Semaphore set body (sem.c). */
+
 
 struct uipc_semset {
 	uint32_t nsems;		/* sem_nsems */
