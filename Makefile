@@ -63,11 +63,7 @@ config.h:
 	@./configure >/dev/null
 
 # Each part of the tree brings its own fragment.
--include preload/build.mk
--include tools/build.mk
--include examples/build.mk
--include bench/build.mk
--include test/build.mk
+-include $(sort $(wildcard preload/build.mk tools/build.mk examples/build.mk bench/build.mk test/*/build.mk)) test/build.mk
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
