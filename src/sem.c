@@ -828,7 +828,8 @@ static int sem_count(struct obj *o, uint32_t semnum, bool zero)
 		uint32_t b;
 		size_t n;
 
-		if (READ_ONCE(sw->w.state) != UIPC_W_WAIT)
+		if (READ_ONCE(sw->w.state) != UIPC_W_WAIT ||
+		    !READ_ONCE(sw->w.asleep))
 			continue;
 		if (!wt_alive(o, &sw->w)) {
 			dropped = true;

@@ -344,8 +344,9 @@ static void att_child(void)
 		ipc_obj_lock(o);
 		/* as the kernel's vm open: the child attaches */
 		if (att_add(o, (uint32_t)me->pid, me->start, 1) == 0) {
+			/* the kernel does this in the parent's context */
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
-			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
+			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)getppid());
 		}
 		ipc_obj_unlock(o);
 		ipc_obj_put(o);

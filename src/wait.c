@@ -87,6 +87,7 @@ int wt_claim(struct obj *o, struct uipc_waiter *w, uint64_t seq, uint32_t kind)
 	jw64(&o->jc, &w->seq, seq);
 	jw32(&o->jc, &w->kind, kind);
 	jws32(&o->jc, &w->result, 0);
+	jw32(&o->jc, &w->asleep, 0);
 	jw32(&o->jc, &w->state, UIPC_W_WAIT);
 	return 0;
 }
@@ -149,6 +150,8 @@ int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
 
 	if (old && wt_unblock(old))
 		return -EINTR;
+	/* from here on we count as blocked (GETNCNT/GETZCNT) */
+	WRITE_ONCE(w->asleep, 1);
 	if (slice_ms) {
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += (long)slice_ms * 1000000L;
