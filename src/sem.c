@@ -739,6 +739,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 			/* a slice passed: apply the undo of dead processes
 			 * (signals held meanwhile, so none goes unnoticed) */
 			wt_block(&oldmask);
+			WRITE_ONCE(sw->w.asleep, 0);	/* not counted meanwhile */
 			ipc_obj_lock(o);
 			if (READ_ONCE(o->hdr->state) == UIPC_S_LIVE)
 				sem_reap_undo(o);
