@@ -348,6 +348,26 @@ static bool sem_reap_undo(struct obj *o)
 	return any;
 }
 
+/*
+ * Does anyone else hold undo adjustments in the set?  Then a sleeper must
+ * look now and then whether they died (nobody else would apply them).
+ */
+static bool sem_others_undo(struct obj *o)
+{
+	struct uipc_semset *s = o->u.sem.set;
+	const struct proc_self *me = proc_self();
+
+	for (uint32_t i = 0; i < s->nundo; i++) {
+		struct uipc_semundo *u = undo_at(o, i);
+		uint32_t pid = READ_ONCE(u->pid);
+
+		if (pid && (pid != (uint32_t)me->pid ||
+			    READ_ONCE(u->start) != me->start))
+			return true;
+	}
+	return false;
+}
+
 /* ---- evaluating operations ---- */
 
 /*
@@ -662,7 +682,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 	struct uipc_semwait *sw = NULL;
 	sigset_t oldmask;
 	bool reaped = false;
-	int r, slept = 0;
+	int r, slept = 0, slice = 0;
 
 	if (!newv)
 		return -ENOMEM;
@@ -717,6 +737,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 		}
 		/* block */
 		sw = sem_enqueue(o, sops, n, blocking);
+		slice = sem_others_undo(o) ? SEM_SLICE_MS : 0;
 		sem_unpin_all(o, sops, n);
 		if (sw)
 			wt_block(&oldmask);
@@ -732,17 +753,13 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 			}
 			continue;
 		}
-		for (;;) {
-			slept = wt_sleep(&sw->w, deadline, SEM_SLICE_MS, &oldmask);
-			if (slept || READ_ONCE(sw->w.state) != UIPC_W_WAIT)
-				break;
+		while ((slept = wt_sleep(&sw->w, deadline, slice, &oldmask)) == 1) {
 			/* a slice passed: apply the undo of dead processes
-			 * (signals held meanwhile, so none goes unnoticed) */
-			wt_block(&oldmask);
-			WRITE_ONCE(sw->w.asleep, 0);	/* not counted meanwhile */
+			 * (signals still held, so none goes unnoticed) */
 			ipc_obj_lock(o);
 			if (READ_ONCE(o->hdr->state) == UIPC_S_LIVE)
 				sem_reap_undo(o);
+			slice = sem_others_undo(o) ? SEM_SLICE_MS : 0;
 			ipc_obj_unlock(o);
 			sem_wake(o);
 		}
