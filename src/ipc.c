@@ -80,6 +80,11 @@ int ipc_ptr_ok(const void *p)
 	return p && p != (const void *)-1 ? 0 : -EFAULT;
 }
 
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
 static inline bool threaded(void)
 {
 	return !__libc_single_threaded;
@@ -594,14 +599,30 @@ void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o)
 			  ops->held_usage ? ops->held_usage(o) : 0);
 }
 
+/*
+ * ipc_unlink - delete a removed object's file.  Called with the registry
+ * locked, so that a crash cannot leave a file the registry has forgotten.
+ * The memory past the header goes at once (hole punched), even while
+ * other processes still have the file mapped in their caches.
+ */
 void ipc_unlink(struct obj *o)
 {
 	struct ns *ns = ns_get();
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	size_t keep = align_up((size_t)o->hdr->body_off + o->hdr->body_size, ps);
 	char name[64];
+	int fd;
 
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (o->size > keep)
+			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)keep, (off_t)(o->size - keep));
+		close(fd);
+	}
 	unlinkat(ns_dir(ns), name, 0);
 }
 
@@ -634,19 +655,15 @@ int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 		locked(o);
 	ipc_remove_locked(ns, &rjc, o);
 	ipc_obj_unlock(o);
+	ipc_unlink(o);
 	ns_reg_unlock(ns, o->type, &rjc);
 	if (after)
 		after(o);
-	ipc_unlink(o);
 	return 0;
 }
 
 /* ---- creation ---- */
 
-static size_t align_up(size_t v, size_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
 
 /*
  * Build a new object's file under no name, then publish it as <type>.<id>.
