@@ -35,6 +35,7 @@ struct shared {
 	pid_t pids[MAX_PIDS];	/* [0] is the scenario's main process */
 };
 static struct shared *sh;
+static time_t t_start;		/* when the scenario started */
 
 /* This process's children, whose trace we relay when they are reaped. */
 static struct kid {
@@ -64,6 +65,7 @@ void tr_init(void)
 		perror("mmap");
 		exit(2);
 	}
+	t_start = time(NULL);
 	sh->pids[0] = getpid();
 	sh->npids = 1;
 }
@@ -203,7 +205,8 @@ const char *tr_time(time_t t)
 
 	if (t == 0)
 		return "0";
-	if (t >= now - 5 && t <= now + 1)
+	/* a time set during the scenario; never older than its start */
+	if (t >= t_start - 1 && t <= now + 1)
 		return "recent";
 	return t < now ? "old" : "future";
 }

@@ -8,8 +8,8 @@
  * exactly when their observable behaviour is: ids become ID0, ID1, ... in
  * order of first appearance (per type), keys become KEY1..KEY3 or
  * IPC_PRIVATE, pids become PID_SELF (the scenario's main process) or
- * PID_CHILDn (the n-th process forked), times become 0, "recent" (within
- * 5 s of now) or "old", errno values their names.  Uids, gids, modes and
+ * PID_CHILDn (the n-th process forked), times become 0, "recent" (since
+ * the scenario started) or "old", errno values their names.  Uids, gids, modes and
  * sizes stay numbers.
  *
  * Children are forked with CHILD(pid) { ... }: their trace goes to a pipe
