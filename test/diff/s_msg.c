@@ -232,6 +232,9 @@ SCENARIO(msg_einval, 0)
 	R(X_msgsnd(q + 32768, &m, 1, IPC_NOWAIT));
 	R(X_msgsnd(q, NULL, 1, IPC_NOWAIT));
 	R(X_msgsnd(-1, NULL, 1, IPC_NOWAIT));
+	R(X_msgsnd(q, (void *)-1, 1, IPC_NOWAIT));
+	R(X_msgctl(q, IPC_STAT, (void *)-1));
+	R(X_msgctl(q, IPC_SET, (void *)-1));
 	R(X_msgrcv(q, &m, (size_t)-1, 0, IPC_NOWAIT));
 	R(X_msgrcv(-1, &m, 16, 0, IPC_NOWAIT));
 	R(X_msgrcv(q + 32768, &m, 16, 0, IPC_NOWAIT));

@@ -37,6 +37,22 @@ static void wait_cnt(int s, int num, int cmd, int want)
 	   X_semctl(s, num, cmd));
 }
 
+static bool val_is(void *arg)
+{
+	struct cnt *c = arg;
+
+	return X_semctl(c->s, c->num, GETVAL) == c->want;
+}
+
+/* Wait until semaphore num has value want, then print it. */
+static void wait_val(int s, int num, int want)
+{
+	struct cnt c = { s, num, GETVAL, want };
+
+	tr_poll(val_is, &c);
+	semval(s, num);
+}
+
 static void counts(int s, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -159,6 +175,9 @@ SCENARIO(sem_op_errors, 0)
 	R(X_semop(s, &op, 0));
 	R(X_semop(s, NULL, 1));
 	R(X_semop(s, NULL, 0));
+	R(X_semop(s, (void *)-1, 1));
+	R(X_semctl(s, 0, IPC_STAT, (void *)-1));
+	R(X_semctl(s, 0, GETALL, (void *)-1));
 	R(X_semop(-1, &op, 1));
 	R(X_semop(-1, &op, 0));
 	R(X_semop(-1, &op, 501));
@@ -596,4 +615,25 @@ SCENARIO(sem_ctl_perm, SC_ROOT)
 		tr_wait(c);
 	}
 	semgetall(s, 2);
+}
+
+/* The adjustments survive exec and are applied when the new program ends. */
+SCENARIO(sem_undo_exec, 0)
+{
+	int s = obj_get(K_SEM, KEY1, IPC_CREAT | 0600);
+	pid_t c;
+
+	CHILD(c) {
+		semops(s, "0:+2:u");
+		tr_wait_go();
+		execl("/bin/sleep", "sleep", "60", (char *)NULL);
+		tr("exec failed");
+	}
+	wait_val(s, 0, 2);
+	tr_go(c);
+	tr("child exec'd: %s", tr_await(c) == 0 ? "yes" : "no");
+	semval(s, 0);
+	tr_kill(c, SIGTERM);
+	tr_wait(c);
+	semval(s, 0);
 }

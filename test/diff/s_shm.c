@@ -199,7 +199,7 @@ SCENARIO(shm_dt_einval, 0)
 	st_shm(id);
 }
 
-/* Explicit addresses: alignment, SHM_RND, SHM_REMAP. */
+/* Explicit addresses: alignment, SHM_RND, SHM_EXEC. */
 SCENARIO(shm_at_addr, 0)
 {
 	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
@@ -214,16 +214,41 @@ SCENARIO(shm_at_addr, 0)
 	tr("SHM_RND rounded down: %s", q == hole + 2 * PAGE ? "yes" : "no");
 	q[0] = 'r';
 	tr("both see the same memory: %s", p[0] == 'r' ? "yes" : "no");
-	RPTR(X_shmat(id, NULL, SHM_REMAP));
-	q = RPTR(X_shmat(id, hole + 2 * PAGE, SHM_REMAP));
-	tr("SHM_REMAP at the same address: %s", q == hole + 2 * PAGE ? "yes" :
-	   "no");
+	st_shm(id);
+	R(X_shmdt(p));
+	R(X_shmdt(q));
+	RPTR(X_shmat(-1, hole, 0));
+	RPTR(X_shmat(id, (void *)1, 0));
+	p = RPTR(X_shmat(id, NULL, SHM_EXEC));
+	q = RPTR(X_shmat(id, NULL, SHM_EXEC | SHM_RDONLY));
 	st_shm(id);
 	R(X_shmdt(p));
 	R(X_shmdt(q));
 	st_shm(id);
-	RPTR(X_shmat(-1, hole, 0));
-	RPTR(X_shmat(id, (void *)1, 0));
+	R(X_shmctl(id, IPC_STAT, (void *)-1));
+}
+
+/* SHM_REMAP replaces what is mapped there, an attachment included. */
+SCENARIO(shm_at_remap, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	char *hole = free_range(4), *p, *q;
+	void *anon;
+
+	RPTR(X_shmat(id, NULL, SHM_REMAP));
+	anon = mmap(hole, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	tr("anonymous page mapped: %s", anon == hole ? "yes" : "no");
+	RPTR(X_shmat(id, hole, 0));
+	p = RPTR(X_shmat(id, hole, SHM_REMAP));
+	tr("SHM_REMAP over the anonymous page: %s", p == hole ? "yes" : "no");
+	st_shm(id);
+	q = RPTR(X_shmat(id, hole, SHM_REMAP));
+	tr("SHM_REMAP over the attachment: %s", q == hole ? "yes" : "no");
+	st_shm(id);
+	R(X_shmdt(q));
+	st_shm(id);
+	R(X_shmdt(p));
 }
 
 /* SHM_LOCK / SHM_UNLOCK set and clear SHM_LOCKED in the mode. */
