@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -812,6 +813,8 @@ pid_t tr_fork(void)
 		nkids = 0;
 		my_ready_fd = rdy[1];
 		my_go_fd = go[0];
+		/* never outlive the parent, blocked in a namespace forever */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pid_index(getpid(), true);
 		return 0;
 	}
@@ -1010,6 +1013,7 @@ int tr_become(unsigned uid, unsigned gid, int ngroups, const gid_t *groups)
 		   tr_errname(errno));
 		return -1;
 	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* a credential change clears it */
 	if (ngroups)
 		tr("become uid=%u gid=%u groups=%u", uid, gid, groups[0]);
 	else
