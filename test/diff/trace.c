@@ -787,13 +787,14 @@ static struct kid *kid_of(pid_t pid)
 pid_t tr_fork(void)
 {
 	int out[2], rdy[2], go[2];
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (nkids == MAX_KIDS || pipe2(out, O_CLOEXEC) || pipe2(rdy, O_CLOEXEC) ||
 	    pipe2(go, O_CLOEXEC)) {
 		tr("HARNESS: cannot fork a child");
 		exit(2);
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		tr("HARNESS: fork: %s", tr_errname(errno));
@@ -815,6 +816,8 @@ pid_t tr_fork(void)
 		my_go_fd = go[0];
 		/* never outlive the parent, blocked in a namespace forever */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		pid_index(getpid(), true);
 		return 0;
 	}
