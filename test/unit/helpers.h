@@ -69,7 +69,7 @@ union t_semun {
 #define T_CHILD_ALARM	240	/* a child older than this is hung: SIGALRM */
 
 static char t_base[PATH_MAX / 2];	/* this test's directory */
-static char t_root[PATH_MAX];	/* its namespace, $UIPC_ROOT */
+static char t_root[PATH_MAX / 2 + 8];	/* its namespace, $UIPC_ROOT */
 static pid_t t_kids[1024];	/* children not yet reaped, for the fini */
 static int t_nkids;
 static pid_t t_owner;		/* the test process itself */
@@ -181,7 +181,7 @@ static inline ssize_t t_read_file(const char *path, void *buf, size_t cap)
 /* Path of an object's file: $UIPC_ROOT/<type>.<id> (type: msg, sem, shm). */
 static inline const char *t_obj_path(const char *type, int id)
 {
-	static char p[PATH_MAX + 32];
+	static char p[PATH_MAX];
 
 	snprintf(p, sizeof(p), "%s/%s.%d", t_root, type, id);
 	return p;
