@@ -367,9 +367,53 @@ static int full_fs(void *arg)
 		CHILD_OK(uipc_shmdt(p));
 		CHILD_OK(uipc_shmctl(ids[i], IPC_RMID, NULL));
 	}
-	/* room again */
-	ids[0] = CHILD_OK(uipc_shmget(IPC_PRIVATE, 4 << 20, 0600));
+	/* the memory of the removed segments is free again */
+	errno = 0;
+	CHILD_CHECK(uipc_shmget(IPC_PRIVATE, 4 << 20, 0600) >= 0,
+		    "the removed segments' memory was not freed");
 	return 0;
+}
+
+static int removed_freed(void *arg)
+{
+	int fd[2], id, st;
+	pid_t looker;
+	char c;
+
+	(void)arg;
+	private_tmpfs("size=16m,mode=1777");
+	id = CHILD_OK(uipc_shmget(IPC_PRIVATE, 10 << 20, 0600));
+	CHILD_OK(pipe(fd));
+	looker = fork();
+	if (looker == 0) {
+		struct shmid_ds ds;
+
+		close(fd[1]);
+		/* looks at the segment, never attaches, stays alive */
+		CHILD_OK(uipc_shmctl(id, IPC_STAT, &ds));
+		CHILD_CHECK(read(fd[0], &c, 1) == 0);
+		_exit(0);
+	}
+	close(fd[0]);
+	usleep(1000);
+	CHILD_OK(uipc_shmctl(id, IPC_STAT, &(struct shmid_ds){ 0 }));
+	CHILD_OK(uipc_shmctl(id, IPC_RMID, NULL));
+	/* nattch was 0: the segment is gone now, and so is its memory */
+	CHILD_ERRNO(uipc_shmctl(id, IPC_STAT, &(struct shmid_ds){ 0 }),
+		    EINVAL);
+	errno = 0;
+	CHILD_CHECK(uipc_shmget(IPC_PRIVATE, 10 << 20, 0600) >= 0,
+		    "memory of a segment removed with nattch 0 not freed");
+	close(fd[1]);
+	st = child_wait(looker);
+	CHILD_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return 0;
+}
+
+/* IPC_RMID of an unattached segment frees its memory at once. */
+Test(ns, removed_segment_memory_freed)
+{
+	wait_ok_or_skip(t_spawn(removed_freed, NULL));
 }
 
 /* A full tmpfs: ENOMEM/ENOSPC at creation, never SIGBUS in use. */
@@ -393,12 +437,18 @@ Test(ns, foreign_files_are_not_objects)
 		snprintf(path, sizeof(path), "%s/%s.0", t_root, tname[t]);
 		t_write_file(path, junk, sizeof(junk));
 	}
-	/* id 0 does not exist; a stray file does not make it */
-	assert_errno(uipc_msgctl(0, IPC_STAT, &(struct msqid_ds){ 0 }),
-		     EINVAL);
-	assert_errno(uipc_semctl(0, 0, GETVAL), EINVAL);
-	assert_errno(uipc_shmctl(0, IPC_STAT, &ds), EINVAL);
-	assert_errno(uipc_shmat(0, NULL, 0), EINVAL);
+	/*
+	 * id 0 does not exist; a stray file does not make it one (the
+	 * kernel's EINVAL, or the library's error for a corrupt object)
+	 */
+	cr_assert(uipc_msgctl(0, IPC_STAT, &(struct msqid_ds){ 0 }) == -1 &&
+		  corrupt_errno(errno), "msgctl: %s", t_errname(errno));
+	cr_assert(uipc_semctl(0, 0, GETVAL) == -1 && corrupt_errno(errno),
+		  "semctl: %s", t_errname(errno));
+	cr_assert(uipc_shmctl(0, IPC_STAT, &ds) == -1 && corrupt_errno(errno),
+		  "shmctl: %s", t_errname(errno));
+	cr_assert(uipc_shmat(0, NULL, 0) == (void *)-1 && corrupt_errno(errno),
+		  "shmat: %s", t_errname(errno));
 	/* creation works and gives working objects */
 	id = (int)assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
 	cr_assert_eq(t_qnum(id), 0);
