@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: MIT
+/*
+ * crash.c - kill -9 robustness.
+ *
+ * A process killed with SIGKILL runs no code, so whatever it left in the
+ * object files (SEM_UNDO adjustments, a blocked-waiter entry, an
+ * attachment, a half-done update under the object lock) must be repaired
+ * by the next process that operates on the object, with the result the
+ * kernel gives: the undo applied, GETNCNT/GETZCNT and shm_nattch dropped,
+ * a removed segment destroyed with its last attacher.  The kernel does all
+ * this before the dead process becomes a zombie, so the checks are made
+ * right after the kill is reaped (or, in the _zombie tests, right after
+ * the process is a zombie, before it is reaped).
+ *
+ * The torture tests kill random workers hammering one set or one queue,
+ * respawn them, and check invariants that hold whatever the timing:
+ * conservation of semaphore tokens, at-most-once delivery with checksums,
+ * counters that match the contents, and progress between kills (a wedged
+ * object fails the test by deadline rather than by hanging it).
+ */
+#include "helpers.h"
+
+TestSuite(crash, .init = t_setup, .fini = t_teardown, .timeout = 240);
+
+static int g_id;
+static struct t_pipe g_pipe;
+
+static void park(void)
+{
+	for (;;)
+		pause();
+}
+
+/* ---------------------------------------------------------- SEM_UNDO */
+
+static int undo_holder(void *arg)
+{
+	struct sembuf ops[2] = { { 0, 3, SEM_UNDO }, { 1, -2, SEM_UNDO } };
+
+	(void)arg;
+	CHILD_OK(uipc_semop(g_id, ops, 2));
+	t_signal_byte(g_pipe, 'r');
+	park();
+	return 0;
+}
+
+static pid_t start_undo_holder(void)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 2, 0600));
+	assert_ok(t_setval(g_id, 1, 5));
+	g_pipe = t_pipe_new();
+	pid = t_spawn(undo_holder, NULL);
+	cr_assert_eq(t_wait_byte(g_pipe), 'r', "holder did not start");
+	cr_assert_eq(t_semval(g_id, 0), 3);
+	cr_assert_eq(t_semval(g_id, 1), 3);
+	return pid;
+}
+
+Test(crash, undo_applied_after_sigkill_getval)
+{
+	t_kill_wait(start_undo_holder());
+	cr_assert_eq(t_semval(g_id, 0), 0, "sem 0 = %d after the holder died",
+		     t_semval(g_id, 0));
+	cr_assert_eq(t_semval(g_id, 1), 5, "sem 1 = %d after the holder died",
+		     t_semval(g_id, 1));
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+Test(crash, undo_applied_after_sigkill_semop)
+{
+	struct sembuf take0 = { 0, -1, IPC_NOWAIT };
+	struct sembuf take1 = { 1, -5, IPC_NOWAIT };
+
+	t_kill_wait(start_undo_holder());
+	/* the first thing after the death is a semop */
+	assert_errno(uipc_semop(g_id, &take0, 1), EAGAIN);
+	assert_ok(uipc_semop(g_id, &take1, 1));
+	cr_assert_eq(t_semval(g_id, 1), 0);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+Test(crash, undo_applied_zombie)
+{
+	pid_t pid = start_undo_holder();
+
+	t_kill_zombie(pid);
+	cr_assert_eq(t_semval(g_id, 0), 0, "sem 0 = %d with the holder a "
+		     "zombie", t_semval(g_id, 0));
+	cr_assert_eq(t_semval(g_id, 1), 5);
+	t_wait_status(pid);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+static int undo_two_sets(void *arg)
+{
+	int other = (int)(intptr_t)arg;
+	struct sembuf up = { 0, 1, SEM_UNDO };
+
+	CHILD_OK(uipc_semop(g_id, &up, 1));
+	CHILD_OK(uipc_semop(other, &up, 1));
+	up.sem_num = 1;
+	CHILD_OK(uipc_semop(other, &up, 1));
+	t_signal_byte(g_pipe, 'r');
+	park();
+	return 0;
+}
+
+/* Several killed holders, each with undo on two sets. */
+Test(crash, undo_of_several_killed_processes)
+{
+	pid_t pids[4];
+	int other;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	other = (int)assert_ok(uipc_semget(IPC_PRIVATE, 2, 0600));
+	g_pipe = t_pipe_new();
+	for (int i = 0; i < 4; i++) {
+		pids[i] = t_spawn(undo_two_sets, (void *)(intptr_t)other);
+		cr_assert_eq(t_wait_byte(g_pipe), 'r');
+	}
+	cr_assert_eq(t_semval(g_id, 0), 4);
+	cr_assert_eq(t_semval(other, 1), 4);
+	for (int i = 0; i < 4; i++) {
+		t_kill_wait(pids[i]);
+		cr_assert_eq(t_semval(other, 0), 3 - i);
+		cr_assert_eq(t_semval(g_id, 0), 3 - i);
+		cr_assert_eq(t_semval(other, 1), 3 - i);
+	}
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+	assert_ok(uipc_semctl(other, 0, IPC_RMID));
+}
+
+static int undo_then_exit(void *arg)
+{
+	struct sembuf up = { 0, 2, SEM_UNDO };
+
+	CHILD_OK(uipc_semop(g_id, &up, 1));
+	if (arg)
+		exit(0);
+	_exit(0);
+}
+
+/* _exit() runs no library code either; exit() may. */
+Test(crash, undo_applied_after__exit_and_exit)
+{
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	t_wait_ok(t_spawn(undo_then_exit, NULL));
+	cr_assert_eq(t_semval(g_id, 0), 0, "after _exit: %d",
+		     t_semval(g_id, 0));
+	t_wait_ok(t_spawn(undo_then_exit, (void *)1));
+	cr_assert_eq(t_semval(g_id, 0), 0, "after exit: %d",
+		     t_semval(g_id, 0));
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+/* -------------------------------------------------- killed waiters */
+
+static int sem_waiter(void *arg)
+{
+	struct sembuf op = { 0, (short)(intptr_t)arg, 0 };
+
+	CHILD_OK(uipc_semop(g_id, &op, 1));
+	return 0;
+}
+
+Test(crash, ncnt_drops_when_waiter_killed)
+{
+	struct sembuf up = { 0, 1, 0 };
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	pid = t_spawn(sem_waiter, (void *)-1);
+	cr_assert(T_POLL(t_semncnt(g_id, 0) == 1, T_DEADLINE_MS),
+		  "waiter never counted");
+	t_kill_wait(pid);
+	cr_assert_eq(t_semncnt(g_id, 0), 0, "GETNCNT %d after the waiter died",
+		     t_semncnt(g_id, 0));
+	/* the dead waiter does not take what is posted */
+	assert_ok(uipc_semop(g_id, &up, 1));
+	cr_assert_eq(t_semval(g_id, 0), 1);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+Test(crash, ncnt_drops_when_waiter_killed_zombie)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	pid = t_spawn(sem_waiter, (void *)-1);
+	cr_assert(T_POLL(t_semncnt(g_id, 0) == 1, T_DEADLINE_MS),
+		  "waiter never counted");
+	t_kill_zombie(pid);
+	cr_assert_eq(t_semncnt(g_id, 0), 0, "GETNCNT %d with the waiter a "
+		     "zombie", t_semncnt(g_id, 0));
+	t_wait_status(pid);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+Test(crash, zcnt_drops_when_waiter_killed)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	assert_ok(t_setval(g_id, 0, 1));
+	pid = t_spawn(sem_waiter, (void *)0);
+	cr_assert(T_POLL(t_semzcnt(g_id, 0) == 1, T_DEADLINE_MS),
+		  "waiter never counted");
+	t_kill_wait(pid);
+	cr_assert_eq(t_semzcnt(g_id, 0), 0, "GETZCNT %d after the waiter died",
+		     t_semzcnt(g_id, 0));
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+/* Of two waiters one is killed; a post wakes the live one. */
+Test(crash, killed_waiter_does_not_swallow_wakeup)
+{
+	struct sembuf up = { 0, 1, 0 };
+	pid_t a, b;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	a = t_spawn(sem_waiter, (void *)-1);
+	cr_assert(T_POLL(t_semncnt(g_id, 0) == 1, T_DEADLINE_MS));
+	b = t_spawn(sem_waiter, (void *)-1);
+	cr_assert(T_POLL(t_semncnt(g_id, 0) == 2, T_DEADLINE_MS));
+	t_kill_wait(a);
+	assert_ok(uipc_semop(g_id, &up, 1));
+	t_wait_ok(b);
+	cr_assert_eq(t_semval(g_id, 0), 0);
+	cr_assert_eq(t_semncnt(g_id, 0), 0);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+/* ------------------------------------------------------ shm attachers */
+
+static int shm_attacher(void *arg)
+{
+	int times = (int)(intptr_t)arg;
+
+	for (int i = 0; i < times; i++) {
+		char *p = uipc_shmat(g_id, NULL, 0);
+
+		CHILD_CHECK(p != (void *)-1);
+		p[i] = 'x';
+	}
+	t_signal_byte(g_pipe, 'r');
+	park();
+	return 0;
+}
+
+Test(crash, nattch_drops_when_attacher_killed)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_shmget(IPC_PRIVATE, 8192, 0600));
+	g_pipe = t_pipe_new();
+	pid = t_spawn(shm_attacher, (void *)2);
+	cr_assert_eq(t_wait_byte(g_pipe), 'r');
+	cr_assert_eq(t_nattch(g_id), 2);
+	t_kill_wait(pid);
+	cr_assert_eq(t_nattch(g_id), 0, "nattch %ld after the attacher died",
+		     t_nattch(g_id));
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(crash, nattch_drops_when_attacher_killed_zombie)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_shmget(IPC_PRIVATE, 8192, 0600));
+	g_pipe = t_pipe_new();
+	pid = t_spawn(shm_attacher, (void *)1);
+	cr_assert_eq(t_wait_byte(g_pipe), 'r');
+	cr_assert_eq(t_nattch(g_id), 1);
+	t_kill_zombie(pid);
+	cr_assert_eq(t_nattch(g_id), 0, "nattch %ld with the attacher a "
+		     "zombie", t_nattch(g_id));
+	t_wait_status(pid);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(crash, removed_segment_destroyed_when_last_attacher_killed)
+{
+	struct shmid_ds ds;
+	pid_t pid;
+	char *p;
+
+	g_id = (int)assert_ok(uipc_shmget(0x5eed, 8192, IPC_CREAT | 0600));
+	g_pipe = t_pipe_new();
+	pid = t_spawn(shm_attacher, (void *)1);
+	cr_assert_eq(t_wait_byte(g_pipe), 'r');
+	/* our own attachment goes before the attacher dies */
+	p = uipc_shmat(g_id, NULL, 0);
+	cr_assert(p != (void *)-1, "shmat: %s", t_errname(errno));
+	cr_assert_eq(p[0], 'x');
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+	assert_ok(uipc_shmctl(g_id, IPC_STAT, &ds));
+	cr_assert(ds.shm_perm.mode & SHM_DEST, "mode %#o lacks SHM_DEST",
+		  ds.shm_perm.mode);
+	cr_assert_eq(ds.shm_perm.__key, IPC_PRIVATE);
+	cr_assert_eq(ds.shm_nattch, 2);
+	assert_errno(uipc_shmget(0x5eed, 0, 0), ENOENT);
+	assert_ok(uipc_shmdt(p));
+	cr_assert_eq(t_nattch(g_id), 1);
+	t_kill_wait(pid);
+	assert_errno(uipc_shmctl(g_id, IPC_STAT, &ds), EINVAL);
+	assert_errno(uipc_shmat(g_id, NULL, 0), EINVAL);
+	cr_assert_eq(t_ns_count("shm."), 0, "the segment's file is still in "
+		     "the namespace");
+}
+
+/* ------------------------------------------------------ torture: sem */
+
+#define TS_NSEM		4
+#define TS_INIT		3
+#define TS_WORKERS	6
+#define TS_KILLS	300
+#define TS_BIG		1000
+
+struct sem_torture {
+	volatile int stop;
+	long ops;
+	int err;
+	char why[200];
+};
+
+static struct sem_torture *S;
+
+static void ts_fail(const char *what, int e)
+{
+	if (!__atomic_exchange_n(&S->err, 1, __ATOMIC_SEQ_CST))
+		snprintf(S->why, sizeof(S->why), "worker %d: %s: %s",
+			 (int)getpid(), what, t_errname(e));
+	_exit(1);
+}
+
+/*
+ * Three kinds of worker, by slot: non-blocking movers (always make
+ * progress while tokens exist), blocking movers, and holders that take a
+ * token with SEM_UNDO and give it back.  Every operation conserves the
+ * sum of the values, and a holder killed while holding gets its token
+ * back through its undo, so the sum is invariant whatever is killed when.
+ */
+static int ts_worker(void *arg)
+{
+	int kind = (int)(intptr_t)arg % 3;
+	uint64_t seed = (uint64_t)getpid() * 7919 + (uint64_t)t_now_ns();
+
+	while (!S->stop) {
+		int i = (int)(t_rand(&seed) % TS_NSEM);
+		int j = (int)((i + 1 + t_rand(&seed) % (TS_NSEM - 1)) % TS_NSEM);
+		short amt = (short)(1 + t_rand(&seed) % 2);
+		struct sembuf mv[2] = { { (unsigned short)i, (short)-amt, 0 },
+					{ (unsigned short)j, amt, 0 } };
+		struct sembuf take = { (unsigned short)i, -1, SEM_UNDO };
+		struct sembuf give = { (unsigned short)i, 1, SEM_UNDO };
+
+		switch (kind) {
+		case 0:
+			mv[0].sem_flg = IPC_NOWAIT;
+			if (uipc_semop(g_id, mv, 2) < 0) {
+				if (errno != EAGAIN)
+					ts_fail("semop move nowait", errno);
+				continue;
+			}
+			break;
+		case 1:
+			if (uipc_semop(g_id, mv, 2) < 0)
+				ts_fail("semop move", errno);
+			break;
+		default:
+			if (uipc_semop(g_id, &take, 1) < 0)
+				ts_fail("semop take", errno);
+			__atomic_fetch_add(&S->ops, 1, __ATOMIC_RELAXED);
+			/* hold it across a few moves */
+			for (int k = 0; k < 3; k++) {
+				mv[0].sem_flg = IPC_NOWAIT;
+				if (uipc_semop(g_id, mv, 2) < 0 &&
+				    errno != EAGAIN)
+					ts_fail("semop move held", errno);
+			}
+			if (uipc_semop(g_id, &give, 1) < 0)
+				ts_fail("semop give", errno);
+			break;
+		}
+		__atomic_fetch_add(&S->ops, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+Test(crash, torture_semop_with_kills, .timeout = 300)
+{
+	pid_t w[TS_WORKERS];
+	struct sembuf big[TS_NSEM];
+	uint64_t seed = 42;
+	long sum = 0;
+	unsigned short vals[TS_NSEM];
+	union t_semun a = { .array = vals };
+
+	S = t_shared(sizeof(*S));
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, TS_NSEM, 0600));
+	for (int i = 0; i < TS_NSEM; i++)
+		assert_ok(t_setval(g_id, i, TS_INIT));
+	for (int k = 0; k < TS_WORKERS; k++)
+		w[k] = t_spawn(ts_worker, (void *)(intptr_t)k);
+	for (int n = 0; n < TS_KILLS; n++) {
+		long seen = __atomic_load_n(&S->ops, __ATOMIC_RELAXED);
+		int k = (int)(t_rand(&seed) % TS_WORKERS);
+
+		/* progress between kills: a wedged set fails here */
+		cr_assert(T_POLL(__atomic_load_n(&S->ops, __ATOMIC_RELAXED) >=
+				 seen + 20 || S->err, T_DEADLINE_MS),
+			  "no progress after %d kills (ops %ld)", n, seen);
+		cr_assert(!S->err, "%s", S->why);
+		usleep((useconds_t)(t_rand(&seed) % 2000));
+		t_kill_wait(w[k]);
+		w[k] = t_spawn(ts_worker, (void *)(intptr_t)k);
+	}
+	/* stop: enough tokens everywhere that every live worker finishes */
+	S->stop = 1;
+	for (int i = 0; i < TS_NSEM; i++)
+		big[i] = (struct sembuf){ (unsigned short)i, TS_BIG, 0 };
+	assert_ok(uipc_semop(g_id, big, TS_NSEM));
+	for (int k = 0; k < TS_WORKERS; k++)
+		t_wait_ok(w[k]);
+	cr_assert(!S->err, "%s", S->why);
+	assert_ok(uipc_semctl(g_id, 0, GETALL, a));
+	for (int i = 0; i < TS_NSEM; i++) {
+		sum += vals[i];
+		cr_assert_eq(t_semncnt(g_id, i), 0, "GETNCNT of %d", i);
+		cr_assert_eq(t_semzcnt(g_id, i), 0, "GETZCNT of %d", i);
+	}
+	cr_assert_eq(sum, TS_NSEM * (TS_INIT + TS_BIG),
+		     "tokens not conserved: sum %ld, want %d (values %u %u %u "
+		     "%u)", sum, TS_NSEM * (TS_INIT + TS_BIG), vals[0], vals[1],
+		     vals[2], vals[3]);
+	/* still usable: take everything back out */
+	for (int i = 0; i < TS_NSEM; i++)
+		big[i] = (struct sembuf){ (unsigned short)i, (short)-vals[i],
+					  IPC_NOWAIT };
+	assert_ok(uipc_semop(g_id, big, TS_NSEM));
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+/* ------------------------------------------------------ torture: msg */
+
+#define TM_SEND		3
+#define TM_RECV		3
+#define TM_MAXSEQ	(1 << 18)
+#define TM_TYPES	5
+#define TM_KILLS	300
+#define TM_POISON	0xffffu
+
+struct tm_hdr {
+	uint32_t sender, seq, len, sum;
+};
+
+struct msg_torture {
+	volatile int stop_send, stop_recv;
+	uint32_t next_seq[TM_SEND];
+	uint8_t sent[TM_SEND][TM_MAXSEQ];
+	uint8_t recvd[TM_SEND][TM_MAXSEQ];
+	long ops;
+	int err;
+	char why[256];
+};
+
+static struct msg_torture *M;
+
+static void tm_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!__atomic_exchange_n(&M->err, 1, __ATOMIC_SEQ_CST)) {
+		int n = snprintf(M->why, sizeof(M->why), "pid %d: ",
+				 (int)getpid());
+
+		va_start(ap, fmt);
+		vsnprintf(M->why + n, sizeof(M->why) - n, fmt, ap);
+		va_end(ap);
+	}
+	_exit(1);
+}
+
+static uint32_t tm_sum(const struct tm_hdr *h, const unsigned char *data)
+{
+	uint32_t s = h->sender * 2654435761u ^ h->seq * 40503u ^ h->len;
+
+	for (uint32_t i = 0; i < h->len; i++)
+		s = (s << 5 | s >> 27) ^ data[i];
+	return s;
+}
+
+static void tm_fill(struct t_msg *m, uint32_t sender, uint32_t seq,
+		    uint32_t len)
+{
+	struct tm_hdr h = { sender, seq, len, 0 };
+	unsigned char *data = (unsigned char *)m->mtext + sizeof(h);
+
+	for (uint32_t i = 0; i < len; i++)
+		data[i] = (unsigned char)(seq * 31 + i * 7 + sender);
+	h.sum = tm_sum(&h, data);
+	memcpy(m->mtext, &h, sizeof(h));
+}
+
+/* Check a received message; returns its header.  @len is what msgrcv gave. */
+static struct tm_hdr tm_check(const struct t_msg *m, ssize_t len)
+{
+	struct tm_hdr h;
+
+	if (len < (ssize_t)sizeof(h))
+		tm_fail("short message: %zd bytes", len);
+	memcpy(&h, m->mtext, sizeof(h));
+	if (h.len != (size_t)len - sizeof(h) ||
+	    h.sum != tm_sum(&h, (const unsigned char *)m->mtext + sizeof(h)))
+		tm_fail("corrupt message: %zd bytes, sender %u seq %u len %u",
+			len, h.sender, h.seq, h.len);
+	if (h.sender != TM_POISON &&
+	    (h.sender >= TM_SEND || h.seq >= M->next_seq[h.sender]))
+		tm_fail("message never sent: sender %u seq %u", h.sender,
+			h.seq);
+	if (m->mtype < 1 || m->mtype > TM_TYPES)
+		tm_fail("bad mtype %ld", m->mtype);
+	return h;
+}
+
+static int tm_sender(void *arg)
+{
+	uint32_t k = (uint32_t)(intptr_t)arg;
+	uint64_t seed = (uint64_t)getpid() * 104729 + (uint64_t)t_now_ns();
+	struct t_msg m;
+
+	while (!M->stop_send) {
+		uint32_t seq = __atomic_fetch_add(&M->next_seq[k], 1,
+						  __ATOMIC_SEQ_CST);
+		uint32_t len = (uint32_t)(t_rand(&seed) % 200);
+
+		if (seq >= TM_MAXSEQ)
+			tm_fail("out of sequence numbers");
+		m.mtype = 1 + (long)(t_rand(&seed) % TM_TYPES);
+		tm_fill(&m, k, seq, len);
+		if (uipc_msgsnd(g_id, &m, sizeof(struct tm_hdr) + len, 0) < 0)
+			tm_fail("msgsnd: %s", t_errname(errno));
+		M->sent[k][seq] = 1;
+		__atomic_fetch_add(&M->ops, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/*
+ * Receivers block with random selectors; receiver 0 only ever takes any
+ * type (0, or -TM_TYPES), so a full queue can always drain and the
+ * senders always progress.
+ */
+static int tm_receiver(void *arg)
+{
+	uint64_t seed = (uint64_t)getpid() * 15485863 + (uint64_t)t_now_ns();
+	int slot = (int)(intptr_t)arg;
+	struct t_msg m;
+
+	for (;;) {
+		bool stopping = M->stop_recv;
+		long typ = 0;
+		int flags = 0;
+		ssize_t n;
+
+		if (!stopping && slot == 0) {
+			typ = t_rand(&seed) % 2 ? 0 : -TM_TYPES;
+		} else if (!stopping) {
+			switch (t_rand(&seed) % 4) {
+			case 1:
+				typ = 1 + (long)(t_rand(&seed) % TM_TYPES);
+				break;
+			case 2:
+				typ = -(1 + (long)(t_rand(&seed) % TM_TYPES));
+				break;
+			case 3:
+				typ = 1 + (long)(t_rand(&seed) % TM_TYPES);
+				flags = MSG_EXCEPT;
+				break;
+			}
+		}
+		n = uipc_msgrcv(g_id, &m, sizeof(m.mtext), typ, flags);
+		if (n < 0)
+			tm_fail("msgrcv(%ld, %#x): %s", typ, flags,
+				t_errname(errno));
+		struct tm_hdr h = tm_check(&m, n);
+
+		if (h.sender == TM_POISON) {
+			if (M->stop_recv)
+				return 0;
+			tm_fail("poison before the stop");
+		}
+		if (__atomic_fetch_add(&M->recvd[h.sender][h.seq], 1,
+				       __ATOMIC_SEQ_CST))
+			tm_fail("message sender %u seq %u delivered twice",
+				h.sender, h.seq);
+		__atomic_fetch_add(&M->ops, 1, __ATOMIC_RELAXED);
+	}
+}
+
+Test(crash, torture_msg_with_kills, .timeout = 300)
+{
+	pid_t snd[TM_SEND], rcv[TM_RECV];
+	uint64_t seed = 4242;
+	long recv_kills = 0, missing = 0, in_queue = 0, qbytes = 0;
+	struct msqid_ds ds;
+	struct t_msg m;
+	ssize_t n;
+
+	M = t_shared(sizeof(*M));
+	g_id = (int)assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
+	for (int k = 0; k < TM_SEND; k++)
+		snd[k] = t_spawn(tm_sender, (void *)(intptr_t)k);
+	for (int k = 0; k < TM_RECV; k++)
+		rcv[k] = t_spawn(tm_receiver, (void *)(intptr_t)k);
+	for (int i = 0; i < TM_KILLS; i++) {
+		long seen = __atomic_load_n(&M->ops, __ATOMIC_RELAXED);
+		int k = (int)(t_rand(&seed) % (TM_SEND + TM_RECV));
+
+		cr_assert(T_POLL(__atomic_load_n(&M->ops, __ATOMIC_RELAXED) >=
+				 seen + 20 || M->err, T_DEADLINE_MS),
+			  "no progress after %d kills (ops %ld)", i, seen);
+		cr_assert(!M->err, "%s", M->why);
+		usleep((useconds_t)(t_rand(&seed) % 2000));
+		if (k < TM_SEND) {
+			t_kill_wait(snd[k]);
+			snd[k] = t_spawn(tm_sender, (void *)(intptr_t)k);
+		} else {
+			k -= TM_SEND;
+			t_kill_wait(rcv[k]);
+			recv_kills++;
+			rcv[k] = t_spawn(tm_receiver, (void *)(intptr_t)k);
+		}
+	}
+	/* stop the senders; the receivers keep draining */
+	M->stop_send = 1;
+	for (int k = 0; k < TM_SEND; k++)
+		t_wait_ok(snd[k]);
+	/* then the receivers: each drains in order, up to a poison */
+	M->stop_recv = 1;
+	for (int k = 0; k < TM_RECV; k++)
+		for (long t = 1; t <= TM_TYPES; t++) {
+			m.mtype = t;
+			tm_fill(&m, TM_POISON, 0, 0);
+			assert_ok(uipc_msgsnd(g_id, &m, sizeof(struct tm_hdr),
+					      0));
+		}
+	for (int k = 0; k < TM_RECV; k++)
+		t_wait_ok(rcv[k]);
+	cr_assert(!M->err, "%s", M->why);
+
+	/* what is left: poison only, and the counters agree */
+	assert_ok(uipc_msgctl(g_id, IPC_STAT, &ds));
+	while ((n = uipc_msgrcv(g_id, &m, sizeof(m.mtext), 0, IPC_NOWAIT)) >=
+	       0) {
+		struct tm_hdr h;
+
+		memcpy(&h, m.mtext, sizeof(h));
+		cr_assert(n == (ssize_t)sizeof(h) + h.len &&
+			  h.sum == tm_sum(&h, (unsigned char *)m.mtext +
+						      sizeof(h)),
+			  "corrupt message left in the queue");
+		if (h.sender != TM_POISON) {
+			cr_assert(h.sender < TM_SEND && h.seq < TM_MAXSEQ);
+			cr_assert_eq(M->recvd[h.sender][h.seq]++, 0,
+				     "sender %u seq %u delivered twice",
+				     h.sender, h.seq);
+		}
+		in_queue++;
+		qbytes += n;
+	}
+	cr_assert_eq(errno, ENOMSG, "draining: %s", t_errname(errno));
+	cr_assert_eq((long)ds.msg_qnum, in_queue, "msg_qnum %lu, %ld in queue",
+		     (unsigned long)ds.msg_qnum, in_queue);
+	cr_assert_eq((long)ds.msg_cbytes, qbytes, "msg_cbytes %lu, %ld bytes",
+		     (unsigned long)ds.msg_cbytes, qbytes);
+	assert_ok(uipc_msgctl(g_id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 0);
+	cr_assert_eq(ds.msg_cbytes, 0);
+
+	/* every message a sender saw sent was received, but for one per kill */
+	for (int k = 0; k < TM_SEND; k++)
+		for (uint32_t s = 0; s < M->next_seq[k] && s < TM_MAXSEQ; s++)
+			if (M->sent[k][s] && !M->recvd[k][s])
+				missing++;
+	cr_assert(missing <= recv_kills, "%ld messages lost, %ld receivers "
+		  "killed", missing, recv_kills);
+
+	/* still usable */
+	m.mtype = 3;
+	strcpy(m.mtext, "after");
+	assert_ok(uipc_msgsnd(g_id, &m, 6, IPC_NOWAIT));
+	cr_assert_eq(uipc_msgrcv(g_id, &m, 100, 3, IPC_NOWAIT), 6);
+	cr_assert_str_eq(m.mtext, "after");
+	assert_ok(uipc_msgctl(g_id, IPC_RMID, NULL));
+}
