@@ -78,7 +78,10 @@ install: all
 sanitize:
 	$(MAKE) O=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
 
+valgrind: tests
+	O=$(O) VALGRIND=1 ./test/run-all.sh
+
 clean:
 	rm -rf $(O) build-san
 
-.PHONY: all lib install clean sanitize check bench
+.PHONY: all lib install clean sanitize valgrind check tests bench demo
