@@ -376,7 +376,7 @@ static int full_fs(void *arg)
 
 static int removed_freed(void *arg)
 {
-	int fd[2], id, st;
+	int fd[2], ready[2], id, st;
 	pid_t looker;
 	char c;
 
@@ -384,6 +384,7 @@ static int removed_freed(void *arg)
 	private_tmpfs("size=16m,mode=1777");
 	id = CHILD_OK(uipc_shmget(IPC_PRIVATE, 10 << 20, 0600));
 	CHILD_OK(pipe(fd));
+	CHILD_OK(pipe(ready));
 	looker = fork();
 	if (looker == 0) {
 		struct shmid_ds ds;
@@ -391,11 +392,13 @@ static int removed_freed(void *arg)
 		close(fd[1]);
 		/* looks at the segment, never attaches, stays alive */
 		CHILD_OK(uipc_shmctl(id, IPC_STAT, &ds));
+		CHILD_CHECK(write(ready[1], "r", 1) == 1);
 		CHILD_CHECK(read(fd[0], &c, 1) == 0);
 		_exit(0);
 	}
 	close(fd[0]);
-	usleep(1000);
+	close(ready[1]);
+	CHILD_CHECK(read(ready[0], &c, 1) == 1, "looker failed");
 	CHILD_OK(uipc_shmctl(id, IPC_STAT, &(struct shmid_ds){ 0 }));
 	CHILD_OK(uipc_shmctl(id, IPC_RMID, NULL));
 	/* nattch was 0: the segment is gone now, and so is its memory */
@@ -403,7 +406,8 @@ static int removed_freed(void *arg)
 		    EINVAL);
 	errno = 0;
 	CHILD_CHECK(uipc_shmget(IPC_PRIVATE, 10 << 20, 0600) >= 0,
-		    "memory of a segment removed with nattch 0 not freed");
+		    "memory of a segment removed with nattch 0 not freed "
+		    "while another process that looked at it lives");
 	close(fd[1]);
 	st = child_wait(looker);
 	CHILD_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
