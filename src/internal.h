@@ -221,6 +221,7 @@ int ipc_stat_index(int type, int idx, bool any, struct obj **op);
 int ipc_max_idx(int type);
 int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
 int ipc_ptr_ok(const void *p);
+void ipc_guard_add(void *p, size_t len);
 int64_t ipc_now(void);
 
 /* ---- wait.c: waiter slots ---- */
