@@ -435,17 +435,17 @@ static inline char t_proc_state(pid_t pid)
 }
 
 /*
- * Is @pid asleep in a system call other than read/write (i.e., blocked in
- * the call under test rather than on our synchronisation pipe)?
+ * Is @pid asleep in a system call other than read/write/poll (i.e.,
+ * blocked in the call under test rather than on our synchronisation pipe,
+ * or in a page fault, where /proc/PID/syscall shows -1)?
  */
 static inline bool t_proc_blocked(pid_t pid)
 {
 	char path[64], buf[128];
-	char st = t_proc_state(pid);
 	ssize_t n;
 	long nr;
 
-	if (st != 'S' && st != 'D')
+	if (t_proc_state(pid) != 'S')
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
 	n = t_read_file(path, buf, sizeof(buf) - 1);
@@ -455,7 +455,7 @@ static inline bool t_proc_blocked(pid_t pid)
 	if (!strncmp(buf, "running", 7))
 		return false;
 	nr = strtol(buf, NULL, 10);
-	return nr != 0 && nr != 1 && nr != 7 /* poll: our pipe */;
+	return nr > 1 && nr != 7 /* poll */ && t_proc_state(pid) == 'S';
 }
 
 /* Wait until @pid is blocked in a system call; false after the deadline. */
