@@ -705,3 +705,179 @@ Test(crash, torture_msg_with_kills, .timeout = 300)
 	cr_assert_str_eq(m.mtext, "after");
 	assert_ok(uipc_msgctl(g_id, IPC_RMID, NULL));
 }
+
+/* ------------------------------------------- torture: get and remove */
+
+#define TG_KEYS		4
+#define TG_WORKERS	4
+#define TG_KILLS	200
+#define TG_KEY0		0x6e7000
+
+struct get_torture {
+	volatile int stop;
+	long ops;
+	int err;
+	char why[200];
+};
+
+static struct get_torture *G;
+
+static int tg_get(int type, key_t key, int flags)
+{
+	switch (type) {
+	case 0:
+		return uipc_msgget(key, flags);
+	case 1:
+		return uipc_semget(key, flags & IPC_CREAT ? 2 : 0, flags);
+	default:
+		return uipc_shmget(key, flags & IPC_CREAT ? 5000 : 0, flags);
+	}
+}
+
+static int tg_rmid(int type, int id)
+{
+	switch (type) {
+	case 0:
+		return uipc_msgctl(id, IPC_RMID, NULL);
+	case 1:
+		return uipc_semctl(id, 0, IPC_RMID);
+	default:
+		return uipc_shmctl(id, IPC_RMID, NULL);
+	}
+}
+
+static int tg_worker(void *arg)
+{
+	uint64_t seed = (uint64_t)getpid() * 2654435761u + (uint64_t)t_now_ns();
+
+	(void)arg;
+	while (!G->stop) {
+		int type = (int)(t_rand(&seed) % 3);
+		key_t key = TG_KEY0 + (key_t)(t_rand(&seed) % TG_KEYS);
+		int id = tg_get(type, key, IPC_CREAT | 0600);
+
+		if (id < 0) {
+			if (!__atomic_exchange_n(&G->err, 1, __ATOMIC_SEQ_CST))
+				snprintf(G->why, sizeof(G->why), "get type %d "
+					 "key %#x: %s", type, (unsigned)key,
+					 t_errname(errno));
+			_exit(1);
+		}
+		if (t_rand(&seed) % 2 && tg_rmid(type, id) < 0 &&
+		    errno != EINVAL && errno != EIDRM) {
+			if (!__atomic_exchange_n(&G->err, 1, __ATOMIC_SEQ_CST))
+				snprintf(G->why, sizeof(G->why), "rmid type %d "
+					 "id %d: %s", type, id,
+					 t_errname(errno));
+			_exit(1);
+		}
+		__atomic_fetch_add(&G->ops, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/* Objects of @type in use, as the kernel-style *_INFO counts them. */
+static int tg_in_use(int type)
+{
+	struct msginfo mi;
+	struct seminfo si;
+	struct shm_info hi;
+	union t_semun a = { .__buf = &si };
+
+	switch (type) {
+	case 0:
+		assert_ok(uipc_msgctl(0, MSG_INFO, (struct msqid_ds *)&mi));
+		return mi.msgpool;
+	case 1:
+		assert_ok(uipc_semctl(0, 0, SEM_INFO, a));
+		return si.semusz;
+	default:
+		assert_ok(uipc_shmctl(0, SHM_INFO, (struct shmid_ds *)&hi));
+		return hi.used_ids;
+	}
+}
+
+/*
+ * Creators and removers killed at random (some while holding the
+ * registry lock, some halfway through a creation): afterwards every key
+ * names at most one live object with that key, the registry's counts
+ * match the files in the namespace, and nothing else is left there.
+ */
+Test(crash, torture_get_rmid_with_kills, .timeout = 300)
+{
+	static const char *const prefix[] = { "msg.", "sem.", "shm." };
+	pid_t w[TG_WORKERS];
+	uint64_t seed = 777;
+
+	G = t_shared(sizeof(*G));
+	for (int k = 0; k < TG_WORKERS; k++)
+		w[k] = t_spawn(tg_worker, NULL);
+	for (int n = 0; n < TG_KILLS; n++) {
+		long seen = __atomic_load_n(&G->ops, __ATOMIC_RELAXED);
+		int k = (int)(t_rand(&seed) % TG_WORKERS);
+
+		cr_assert(T_POLL(__atomic_load_n(&G->ops, __ATOMIC_RELAXED) >=
+				 seen + 10 || G->err, T_DEADLINE_MS),
+			  "no progress after %d kills (ops %ld)", n, seen);
+		cr_assert(!G->err, "%s", G->why);
+		usleep((useconds_t)(t_rand(&seed) % 3000));
+		t_kill_wait(w[k]);
+		w[k] = t_spawn(tg_worker, NULL);
+	}
+	G->stop = 1;
+	for (int k = 0; k < TG_WORKERS; k++)
+		t_wait_ok(w[k]);
+	cr_assert(!G->err, "%s", G->why);
+
+	for (int type = 0; type < 3; type++) {
+		int live = 0;
+
+		for (int i = 0; i < TG_KEYS; i++) {
+			key_t key = TG_KEY0 + i;
+			int id = tg_get(type, key, 0);
+			struct ipc_perm perm;
+			struct msqid_ds m;
+			struct semid_ds s;
+			struct shmid_ds h;
+			union t_semun a = { .buf = &s };
+
+			if (id < 0) {
+				cr_assert_eq(errno, ENOENT, "type %d key %#x: "
+					     "%s", type, (unsigned)key,
+					     t_errname(errno));
+				continue;
+			}
+			live++;
+			if (type == 0)
+				perm = (assert_ok(uipc_msgctl(id, IPC_STAT,
+							      &m)),
+					m.msg_perm);
+			else if (type == 1)
+				perm = (assert_ok(uipc_semctl(id, 0, IPC_STAT,
+							      a)),
+					s.sem_perm);
+			else
+				perm = (assert_ok(uipc_shmctl(id, IPC_STAT,
+							      &h)),
+					h.shm_perm);
+			cr_assert_eq(perm.__key, key, "id %d of key %#x has key "
+				     "%#x", id, (unsigned)key,
+				     (unsigned)perm.__key);
+		}
+		cr_assert_eq(tg_in_use(type), live, "type %d: %d in use, %d "
+			     "reachable by key", type, tg_in_use(type), live);
+		cr_assert_eq(t_ns_count(prefix[type]), live, "type %d: %d "
+			     "files (%s), %d objects", type,
+			     t_ns_count(prefix[type]), t_ns_list(prefix[type]),
+			     live);
+		for (int i = 0; i < TG_KEYS; i++) {
+			int id = tg_get(type, TG_KEY0 + i, 0);
+
+			if (id >= 0)
+				assert_ok(tg_rmid(type, id));
+		}
+		cr_assert_eq(tg_in_use(type), 0);
+	}
+	cr_assert_eq(t_ns_count(NULL), 0, "files left in the namespace:%s",
+		     t_ns_list(NULL));
+}

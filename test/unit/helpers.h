@@ -209,6 +209,31 @@ static inline int t_ns_count(const char *prefix)
 	return n;
 }
 
+/* The names t_ns_count() counts, space-separated, for messages. */
+static inline const char *t_ns_list(const char *prefix)
+{
+	static char buf[1024];
+	DIR *d = opendir(t_root);
+	struct dirent *e;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (!d)
+		return "?";
+	while ((e = readdir(d)) && len < sizeof(buf) - 64) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, "uipc.registry") ||
+		    !strcmp(e->d_name, "uipc.limits"))
+			continue;
+		if (prefix && strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %.40s",
+					e->d_name);
+	}
+	closedir(d);
+	return buf;
+}
+
 static inline int t_fd_count(void)
 {
 	DIR *d = opendir("/proc/self/fd");
