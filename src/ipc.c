@@ -294,7 +294,7 @@ static struct obj *obj_open(int type, int id)
 	if (IS_ERR(ns))
 		return (struct obj *)ns;
 	ns_obj_name(name, sizeof(name), type, id);
-	fd = openat(ns->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return ERR_PTR(-EINVAL);
@@ -435,6 +435,15 @@ bool ipc_capable(void)
 	return proc_self()->euid == 0;
 }
 
+/*
+ * For the kernel's capable() checks (CAP_SYS_RESOURCE: raising msg_qbytes),
+ * which only the initial user namespace's root passes.
+ */
+bool ipc_capable_init(void)
+{
+	return ipc_capable() && proc_init_userns();
+}
+
 /* ipcperms() of the kernel: 0 if access @flag is granted, else -EACCES. */
 int ipcperms(const struct uipc_perm *perm, int flag)
 {
@@ -483,7 +492,7 @@ static void ipc_sync_file(struct obj *o)
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	fd = openat(ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
@@ -565,7 +574,7 @@ void ipc_unlink(struct obj *o)
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	unlinkat(ns->dirfd, name, 0);
+	unlinkat(ns_dir(ns), name, 0);
 }
 
 /*
@@ -639,7 +648,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	if (off_body + body > UINT32_MAX)
 		return -ENOMEM;
 
-	fd = ns_tmpfile(ns->dirfd, tmp, sizeof(tmp));
+	fd = ns_tmpfile(ns_dir(ns), tmp, sizeof(tmp));
 	if (fd < 0)
 		return fd == -ENOSPC ? -ENOMEM : fd;
 	if (ftruncate(fd, size) < 0) {
@@ -703,7 +712,7 @@ static int obj_create(struct ns *ns, int type, int id,
 		goto fail_obj;
 	}
 	ns_obj_name(name, sizeof(name), type, id);
-	err = ns_publish(ns->dirfd, fd, tmp, name, true);
+	err = ns_publish(ns_dir(ns), fd, tmp, name, true);
 	if (err)
 		goto fail_obj;
 	close(fd);
@@ -719,7 +728,7 @@ fail_obj:
 	obj_unmap(o);
 fail_fd:
 	if (tmp[0])
-		unlinkat(ns->dirfd, tmp, 0);
+		unlinkat(ns_dir(ns), tmp, 0);
 	close(fd);
 	return err;
 }
@@ -870,9 +879,9 @@ int ipc_stat_index(int type, int idx, bool any, struct obj **op)
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
-	if (idx < 0 || idx >= UIPC_IPCMNI)
+	if (idx < 0)
 		return -EINVAL;
-	e = &ns_ents(ns, type)[idx];
+	e = &ns_ents(ns, type)[idx % UIPC_SEQ_MULT];	/* as the kernel */
 	if (READ_ONCE(e->state) != UIPC_E_LIVE)
 		return -EINVAL;
 	o = ipc_obj_get(type, READ_ONCE(e->id));
