@@ -304,7 +304,7 @@ Test(crash, removed_segment_destroyed_when_last_attacher_killed)
 	assert_ok(uipc_shmdt(p));
 	cr_assert_eq(t_nattch(g_id), 1);
 	t_kill_wait(pid);
-	assert_errno(uipc_shmctl(g_id, IPC_STAT, &ds), EINVAL);
+	t_assert_shm_gone(g_id);
 	assert_errno(uipc_shmat(g_id, NULL, 0), EINVAL);
 	cr_assert_eq(t_ns_count("shm."), 0, "the segment's file is still in "
 		     "the namespace");

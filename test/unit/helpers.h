@@ -588,6 +588,21 @@ static inline long t_qnum(int id)
 	return (long)ds.msg_qnum;
 }
 
+/* Segment @id must be gone (destroyed): IPC_STAT fails with EINVAL. */
+static inline void t_assert_shm_gone(int id)
+{
+	struct shmid_ds ds;
+	int r;
+
+	memset(&ds, 0, sizeof(ds));
+	errno = 0;
+	r = uipc_shmctl(id, IPC_STAT, &ds);
+	cr_assert(r == -1 && errno == EINVAL, "segment %d still there "
+		  "(IPC_STAT %d/%s: nattch %lu, mode %#o)", id, r,
+		  t_errname(errno), (unsigned long)ds.shm_nattch,
+		  ds.shm_perm.mode);
+}
+
 struct t_msg {
 	long mtype;
 	char mtext[8192];
