@@ -762,7 +762,7 @@ static int child_lax(void *arg)
 {
 	int type = (int)(intptr_t)arg;
 
-	alarm(10);
+	alarm(30);
 	lax_ops(type, O->id[type]);
 	return 0;
 }
@@ -828,7 +828,7 @@ static int registry_victim(void *arg)
 	(void)arg;
 	int id;
 
-	alarm(10);
+	alarm(30);
 	/*
 	 * Either the registry is found corrupt (a clear error), or it is
 	 * rebuilt from the object files and nothing stored is lost.
@@ -904,7 +904,7 @@ static int child_replaced(void *arg)
 	struct sembuf op = { 1, -1, IPC_NOWAIT };
 	int id = O->id[type];
 
-	alarm(10);
+	alarm(30);
 	switch (type) {
 	case T_MSG:
 		CHILD_CHECK(uipc_msgctl(id, IPC_STAT, &mds) == -1);
@@ -957,7 +957,7 @@ Test(ns, symlink_in_place_of_object_not_followed)
 static int fresh_get(void *arg)
 {
 	(void)arg;
-	alarm(10);
+	alarm(30);
 	/* any result but a crash, a hang or a write through the link */
 	uipc_msgget(IPC_PRIVATE, 0600);
 	uipc_msgget(0x2222, IPC_CREAT | 0600);
