@@ -800,7 +800,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 			}
 			continue;
 		}
-		while ((slept = wt_sleep(&sw->w, deadline, slice, &oldmask)) == 1) {
+		while ((slept = wt_sleep(&sw->w, deadline, slice, &oldmask, true)) == 1) {
 			/* a slice passed: apply the undo of dead processes
 			 * (signals still held, so none goes unnoticed) */
 			ipc_obj_lock(o);
