@@ -383,6 +383,7 @@ static char root[PATH_MAX];	/* our private UIPC_ROOT */
 static pid_t parent_pid;
 static volatile pid_t kids[MAXPROC];
 static long pagesize;
+static enum mech corrupt_mech;	/* fault injection for the self-test */
 static unsigned char *pattern;	/* payload fill, 64 KiB */
 #define PATTERN_LEN 65536
 
@@ -866,6 +867,8 @@ static void ch_send(struct env *e, int d)
 	uint64_t i = e->idx[d]++;
 	uint32_t t;
 
+	if (e->m == corrupt_mech && i % 5 == 2)
+		e->sp[0] ^= 0x40;	/* proves that verification catches it */
 	switch (e->m) {
 	case M_UIPC_MSG: case M_KERNEL_MSG:
 		((struct msgbuf *)e->sbuf)->mtype = d + 1;
@@ -1617,7 +1620,7 @@ static void run_sample(const struct bcase *c, enum mech m, uint64_t n,
 		.mq = { (mqd_t)-1, (mqd_t)-1 },
 	};
 	pid_t pid[MAXPROC] = { 0 };
-	double timeout = opt.quick ? 30 : 60;
+	double timeout = opt.quick ? 20 : 60;
 
 	memset(s, 0, sizeof(*s));
 	memset(sh, 0, sizeof(*sh));
@@ -2041,6 +2044,7 @@ static int write_chart(const char *path)
 	fprintf(g, "set style fill solid 0.8 border -1\n");
 	fprintf(g, "set grid ytics\nset logscale y\nset key top right\n");
 	fprintf(g, "set xtics rotate by -35 left noenhanced\n");
+	fprintf(g, "set rmargin 10\n");
 	fprintf(g, "set multiplot layout 3,1 title 'uipc-bench, %s %s, %d CPUs'"
 		   " noenhanced\n", u.sysname, u.release, ncpus);
 
@@ -2286,6 +2290,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uipc-bench: no case matches\n");
 		return 2;
 	}
+
+	/*
+	 * UIPC_BENCH_CORRUPT=MECH makes MECH corrupt some of the messages it
+	 * sends: the self-test uses it to show a wrong result cannot pass.
+	 */
+	const char *bad = getenv("UIPC_BENCH_CORRUPT");
+
+	for (int m = 1; bad && m < M_COUNT; m++)
+		if (!strcmp(bad, mech_name[m]))
+			corrupt_mech = (enum mech)m;
 
 	parent_pid = getpid();
 	pagesize = sysconf(_SC_PAGESIZE);
