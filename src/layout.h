@@ -185,8 +185,8 @@ struct uipc_msq {
 #define UIPC_MSG_CONT_DATA	60
 
 struct uipc_msghdr {
+	uint32_t next;		/* this message's next chunk (as uipc_msgcont) */
 	uint32_t next_msg;	/* the next message in the queue */
-	uint32_t next;		/* this message's next chunk */
 	int64_t type;		/* mtype */
 	uint32_t len;		/* bytes of mtext */
 	uint32_t nchunks;	/* chunks in this message's chain */
@@ -211,6 +211,8 @@ struct uipc_msgwait {
 
 _Static_assert(sizeof(struct uipc_msq) == 96, "uipc_msq");
 _Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
+_Static_assert(offsetof(struct uipc_msghdr, next) == offsetof(struct uipc_msgcont, next),
+	       "free chunks chain through the same field");
 _Static_assert(sizeof(struct uipc_msgcont) == UIPC_MSG_CHUNK, "uipc_msgcont");
 _Static_assert(sizeof(struct uipc_msgwait) == 104, "uipc_msgwait");
 
