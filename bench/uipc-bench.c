@@ -185,6 +185,12 @@ static const char *const section_title[S_COUNT] = {
 	[S_SHM] = "Segments and keys (ns per cycle)",
 };
 
+/* The section's name in the CSV. */
+static const char *const section_key[S_COUNT] = {
+	[S_OP] = "op", [S_RTT] = "roundtrip", [S_STREAM] = "stream",
+	[S_CONT] = "contention", [S_SHM] = "shm",
+};
+
 enum kind {
 	K_SEMPV,	/* P then V on an uncontended semaphore */
 	K_MSGPAIR,	/* send then receive, one process */
@@ -327,6 +333,7 @@ struct sample {
 	double ns;	/* the figure: median round trip, or ns per op */
 	double p99;	/* round trips only */
 	double mean;	/* ns per op over the whole timed section */
+	double cpu;	/* two processes: CPU time used / wall time, % */
 };
 
 struct result {
@@ -335,8 +342,8 @@ struct result {
 	char msg[200];
 	uint64_t n;
 	int reps;
-	double ns, p99;
-	double s_ns[MAXREPS], s_p99[MAXREPS];
+	double ns, p99, cpu;
+	double s_ns[MAXREPS], s_p99[MAXREPS], s_cpu[MAXREPS];
 };
 
 static struct result results[NCASES][MAXIMPL];
@@ -348,6 +355,7 @@ struct role {
 	uint64_t count;		/* operations or messages completed */
 	uint64_t sum;		/* checksum of what was received */
 	double med, p99;	/* round-trip percentiles */
+	uint64_t cpu0, cpu1;	/* process CPU time (ns) around the timed part */
 	uint32_t status;	/* enum status; ST_OK unless the child failed */
 	uint32_t done;
 	char msg[200];
@@ -392,6 +400,14 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -1086,10 +1102,13 @@ static void body_pingpong(struct env *e, int r)
 	ch_attach(e);
 	if (r == 1) {
 		for (uint64_t i = 1; i <= total; i++) {
+			if (i == e->warm + 1)
+				me->cpu0 = cpu_ns();
 			ch_recv(e, 0);
 			put64(e->sp, get64(e->rp) + 1);
 			ch_send(e, 1);
 		}
+		me->cpu1 = cpu_ns();
 		me->count = total;
 		ch_detach(e);
 		return;
@@ -1098,8 +1117,10 @@ static void body_pingpong(struct env *e, int r)
 	if (!lat)
 		die(ST_ERROR, "out of memory");
 	for (uint64_t i = 1; i <= total; i++) {
-		if (i == e->warm + 1)
+		if (i == e->warm + 1) {
+			me->cpu0 = cpu_ns();
 			me->t0 = prev = now_ns();
+		}
 		put64(e->sp, i);
 		ch_send(e, 0);
 		ch_recv(e, 1);
@@ -1114,6 +1135,7 @@ static void body_pingpong(struct env *e, int r)
 		}
 	}
 	me->t1 = prev;
+	me->cpu1 = cpu_ns();
 	me->count = total;
 	me->med = select_kth(lat, e->n, e->n / 2);
 	me->p99 = select_kth(lat, e->n, e->n - 1 - e->n / 100);
@@ -1129,9 +1151,12 @@ static void body_stream(struct env *e, int r)
 	ch_attach(e);
 	if (r == 0) {
 		for (uint64_t i = 1; i <= total; i++) {
+			if (i == e->warm + 1)
+				me->cpu0 = cpu_ns();
 			stamp(e, i);
 			ch_send(e, 0);
 		}
+		me->cpu1 = cpu_ns();
 		me->count = total;
 		ch_detach(e);
 		return;
@@ -1142,10 +1167,13 @@ static void body_stream(struct env *e, int r)
 			die(ST_WRONG, "expected message %" PRIu64 ", received %"
 			    PRIu64, i, get64(e->rp));
 		sum += i;
-		if (i == e->warm)
+		if (i == e->warm) {
+			me->cpu0 = cpu_ns();
 			me->t0 = now_ns();
+		}
 	}
 	me->t1 = now_ns();
+	me->cpu1 = cpu_ns();
 	me->count = total;
 	me->sum = sum;
 	ch_detach(e);
@@ -1694,6 +1722,11 @@ static void run_sample(const struct bcase *c, enum mech m, uint64_t n,
 	}
 	s->ns = s->mean;
 	s->p99 = NAN;
+	s->cpu = NAN;
+	if (c->kind == K_PINGPONG || c->kind == K_STREAM)
+		s->cpu = 100.0 * (double)(sh->role[0].cpu1 - sh->role[0].cpu0 +
+					  sh->role[1].cpu1 - sh->role[1].cpu0) /
+			 (double)(sh->role[tr].t1 - sh->role[tr].t0);
 	if (c->kind == K_PINGPONG) {
 		s->ns = sh->role[0].med;
 		s->p99 = sh->role[0].p99;
@@ -1792,6 +1825,7 @@ static void run_case(size_t ci)
 			}
 			res->s_ns[res->reps] = s.ns;
 			res->s_p99[res->reps] = s.p99;
+			res->s_cpu[res->reps] = s.cpu;
 			res->reps++;
 		}
 	}
@@ -1801,6 +1835,7 @@ static void run_case(size_t ci)
 		if (res->st == ST_OK && res->reps > 0) {
 			res->ns = median(res->s_ns, res->reps);
 			res->p99 = median(res->s_p99, res->reps);
+			res->cpu = median(res->s_cpu, res->reps);
 		}
 	}
 }
@@ -1847,11 +1882,11 @@ static void print_section(enum section sec)
 		return;
 	printf("\n== %s ==\n", section_title[sec]);
 	if (sec == S_RTT)
-		printf("%-15s %-15s %11s %11s %12s\n", "case", "impl",
-		       "median", "p99", "kernel/uipc");
+		printf("%-15s %-15s %11s %11s %6s %12s\n", "case", "impl",
+		       "median", "p99", "CPU%", "kernel/uipc");
 	else if (sec == S_STREAM)
-		printf("%-15s %-15s %11s %11s %8s %12s\n", "case", "impl",
-		       "ns/msg", "Mmsg/s", "GB/s", "kernel/uipc");
+		printf("%-15s %-15s %11s %11s %8s %6s %12s\n", "case", "impl",
+		       "ns/msg", "Mmsg/s", "GB/s", "CPU%", "kernel/uipc");
 	else
 		printf("%-15s %-15s %11s %11s %12s\n", "case", "impl",
 		       "ns/op", "Mop/s", "kernel/uipc");
@@ -1875,10 +1910,12 @@ static void print_section(enum section sec)
 				continue;
 			}
 			if (sec == S_RTT)
-				printf("%11.1f %11.1f %12s\n", r->ns, r->p99, rs);
+				printf("%11.1f %11.1f %6.0f %12s\n", r->ns,
+				       r->p99, r->cpu, rs);
 			else if (sec == S_STREAM)
-				printf("%11.1f %11.3f %8.3f %12s\n", r->ns,
-				       1e3 / r->ns, (double)c->size / r->ns, rs);
+				printf("%11.1f %11.3f %8.3f %6.0f %12s\n", r->ns,
+				       1e3 / r->ns, (double)c->size / r->ns,
+				       r->cpu, rs);
 			else
 				printf("%11.1f %11.3f %12s\n", r->ns,
 				       1e3 / r->ns, rs);
@@ -1976,7 +2013,7 @@ static int write_csv(const char *path)
 		return -1;
 	}
 	fprintf(f, "record,section,case,impl,status,detail,n,reps,"
-		   "ns_median,ns_p99,mops,gbps,ratio,target,result\n");
+		   "ns_median,ns_p99,mops,gbps,cpu_pct,ratio,target,result\n");
 	for (size_t ci = 0; ci < NCASES; ci++) {
 		const struct bcase *c = &cases[ci];
 
@@ -1986,6 +2023,7 @@ static int write_csv(const char *path)
 			const struct result *r = &results[ci][k];
 			bool ok = res_ok(r);
 			char ns[32], p99[32], mops[32], gbps[32], ratio[32];
+			char cpu[32];
 
 			fmt_num(ns, sizeof(ns), ok ? r->ns : NAN, "%.1f");
 			fmt_num(p99, sizeof(p99),
@@ -1993,14 +2031,15 @@ static int write_csv(const char *path)
 			fmt_num(mops, sizeof(mops), ok ? 1e3 / r->ns : NAN, "%.4f");
 			fmt_num(gbps, sizeof(gbps), ok && c->kind == K_STREAM ?
 				(double)c->size / r->ns : NAN, "%.4f");
+			fmt_num(cpu, sizeof(cpu), ok ? r->cpu : NAN, "%.1f");
 			fmt_num(ratio, sizeof(ratio), twin_ratio(ci, c->impl[k]),
 				"%.3f");
-			fprintf(f, "result,%d,%s,%s,%s,", (int)c->section,
+			fprintf(f, "result,%s,%s,%s,%s,", section_key[c->section],
 				c->name, mech_name[c->impl[k]],
 				status_name[r->st]);
 			csv_field(f, ok ? "" : r->msg);
-			fprintf(f, ",%" PRIu64 ",%d,%s,%s,%s,%s,%s,,\n",
-				r->n, r->reps, ns, p99, mops, gbps, ratio);
+			fprintf(f, ",%" PRIu64 ",%d,%s,%s,%s,%s,%s,%s,,\n",
+				r->n, r->reps, ns, p99, mops, gbps, cpu, ratio);
 		}
 	}
 	for (size_t i = 0; i < NCHECKS; i++) {
@@ -2011,10 +2050,10 @@ static int write_csv(const char *path)
 		if (!v.applies)
 			continue;
 		fmt_num(val, sizeof(val), v.value, "%.3f");
-		fprintf(f, "check,,%s,%s/%s,,", k->cas, mech_name[k->a],
+		fprintf(f, "check,target,%s,%s/%s,,", k->cas, mech_name[k->a],
 			mech_name[k->b]);
 		csv_field(f, k->label);
-		fprintf(f, ",,,,,,,%s,%s%.3f,%s\n", val, k->le ? "<=" : ">=",
+		fprintf(f, ",,,,,,,,%s,%s%.3f,%s\n", val, k->le ? "<=" : ">=",
 			k->target, v.result);
 	}
 	if (fclose(f) != 0) {

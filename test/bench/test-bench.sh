@@ -54,7 +54,7 @@ python3 - "$tmp/out.csv" "$tmp/list" > "$tmp/csvcheck" 2>&1 <<'PY'
 import csv, math, sys
 rows = list(csv.reader(open(sys.argv[1])))
 hdr = ['record', 'section', 'case', 'impl', 'status', 'detail', 'n', 'reps',
-       'ns_median', 'ns_p99', 'mops', 'gbps', 'ratio', 'target', 'result']
+       'ns_median', 'ns_p99', 'mops', 'gbps', 'cpu_pct', 'ratio', 'target', 'result']
 bad = []
 if rows[0] != hdr:
     bad.append('header %r' % rows[0])
@@ -76,6 +76,8 @@ for r in rows[1:]:
                 bad.append('p99 below median %r' % r)
             if d['case'].startswith('stream') and not float(d['gbps']) > 0:
                 bad.append('no GB/s %r' % r)
+            if d['section'] in ('roundtrip', 'stream') and not 0 <= float(d['cpu_pct']) <= 100 * 16:
+                bad.append('CPU%% %r' % r)
         elif not d['detail']:
             bad.append('failure without a reason %r' % r)
         if d['impl'].startswith('kernel') and d['status'] not in ('ok', 'n/a'):
@@ -115,12 +117,12 @@ UIPC_BENCH_CORRUPT=pipe "$bin" --quick --case pingpong-1cpu,stream-64,msg-pair-1
 rc=$?
 cat "$tmp/bad"
 check corrupt-run-fails [ $rc -eq 1 ]
-check corrupt-pingpong-caught grep -q '^result,1,pingpong-1cpu,pipe,wrong,' "$tmp/bad.csv"
-check corrupt-stream-caught grep -q '^result,2,stream-64,pipe,wrong,' "$tmp/bad.csv"
+check corrupt-pingpong-caught grep -q '^result,roundtrip,pingpong-1cpu,pipe,wrong,' "$tmp/bad.csv"
+check corrupt-stream-caught grep -q '^result,stream,stream-64,pipe,wrong,' "$tmp/bad.csv"
 check case-selection sh -c "cut -d, -f3 '$tmp/bad.csv' | sed 1d | sort -u | tr '\n' ' ' | grep -qx 'msg-pair-16 pingpong-1cpu stream-64 '"
-check others-unaffected grep -q '^result,1,pingpong-1cpu,eventfd,ok,' "$tmp/bad.csv"
+check others-unaffected grep -q '^result,roundtrip,pingpong-1cpu,eventfd,ok,' "$tmp/bad.csv"
 UIPC_BENCH_CORRUPT=uipc-msg "$bin" --quick --case msg-pair-16 --csv "$tmp/bad2.csv" > /dev/null 2>&1
-check corrupt-uipc-caught grep -q '^result,0,msg-pair-16,uipc-msg,wrong,' "$tmp/bad2.csv"
+check corrupt-uipc-caught grep -q '^result,op,msg-pair-16,uipc-msg,wrong,' "$tmp/bad2.csv"
 
 # Nothing left behind.
 snap > "$tmp/after"
