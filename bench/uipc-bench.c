@@ -356,6 +356,7 @@ struct role {
 	uint64_t sum;		/* checksum of what was received */
 	double med, p99;	/* round-trip percentiles */
 	uint64_t cpu0, cpu1;	/* process CPU time (ns) around the timed part */
+	uint64_t w0, w1;	/* and the CLOCK_MONOTONIC times of those */
 	uint32_t status;	/* enum status; ST_OK unless the child failed */
 	uint32_t done;
 	char msg[200];
@@ -503,6 +504,19 @@ die_errno(const struct sysv *a, const char *call)
 
 	die(ST_ERROR, "%s%s%s: %s", a ? a->name : "", a ? " " : "", call,
 	    strerror(e));
+}
+
+/* CPU time used around the timed part of two-process cases. */
+static void mark_start(void)
+{
+	me->cpu0 = cpu_ns();
+	me->w0 = now_ns();
+}
+
+static void mark_end(void)
+{
+	me->cpu1 = cpu_ns();
+	me->w1 = now_ns();
 }
 
 static void pin(int cpu)
@@ -883,7 +897,7 @@ static void ch_send(struct env *e, int d)
 	uint64_t i = e->idx[d]++;
 	uint32_t t;
 
-	if (e->m == corrupt_mech && i % 5 == 2)
+	if (e->m == corrupt_mech && d == 0 && i % 5 == 2)
 		e->sp[0] ^= 0x40;	/* proves that verification catches it */
 	switch (e->m) {
 	case M_UIPC_MSG: case M_KERNEL_MSG:
@@ -1103,12 +1117,12 @@ static void body_pingpong(struct env *e, int r)
 	if (r == 1) {
 		for (uint64_t i = 1; i <= total; i++) {
 			if (i == e->warm + 1)
-				me->cpu0 = cpu_ns();
+				mark_start();
 			ch_recv(e, 0);
 			put64(e->sp, get64(e->rp) + 1);
 			ch_send(e, 1);
 		}
-		me->cpu1 = cpu_ns();
+		mark_end();
 		me->count = total;
 		ch_detach(e);
 		return;
@@ -1118,7 +1132,7 @@ static void body_pingpong(struct env *e, int r)
 		die(ST_ERROR, "out of memory");
 	for (uint64_t i = 1; i <= total; i++) {
 		if (i == e->warm + 1) {
-			me->cpu0 = cpu_ns();
+			mark_start();
 			me->t0 = prev = now_ns();
 		}
 		put64(e->sp, i);
@@ -1135,7 +1149,7 @@ static void body_pingpong(struct env *e, int r)
 		}
 	}
 	me->t1 = prev;
-	me->cpu1 = cpu_ns();
+	mark_end();
 	me->count = total;
 	me->med = select_kth(lat, e->n, e->n / 2);
 	me->p99 = select_kth(lat, e->n, e->n - 1 - e->n / 100);
@@ -1152,11 +1166,11 @@ static void body_stream(struct env *e, int r)
 	if (r == 0) {
 		for (uint64_t i = 1; i <= total; i++) {
 			if (i == e->warm + 1)
-				me->cpu0 = cpu_ns();
+				mark_start();
 			stamp(e, i);
 			ch_send(e, 0);
 		}
-		me->cpu1 = cpu_ns();
+		mark_end();
 		me->count = total;
 		ch_detach(e);
 		return;
@@ -1168,12 +1182,12 @@ static void body_stream(struct env *e, int r)
 			    PRIu64, i, get64(e->rp));
 		sum += i;
 		if (i == e->warm) {
-			me->cpu0 = cpu_ns();
+			mark_start();
 			me->t0 = now_ns();
 		}
 	}
 	me->t1 = now_ns();
-	me->cpu1 = cpu_ns();
+	mark_end();
 	me->count = total;
 	me->sum = sum;
 	ch_detach(e);
@@ -1723,10 +1737,15 @@ static void run_sample(const struct bcase *c, enum mech m, uint64_t n,
 	s->ns = s->mean;
 	s->p99 = NAN;
 	s->cpu = NAN;
-	if (c->kind == K_PINGPONG || c->kind == K_STREAM)
-		s->cpu = 100.0 * (double)(sh->role[0].cpu1 - sh->role[0].cpu0 +
-					  sh->role[1].cpu1 - sh->role[1].cpu0) /
-			 (double)(sh->role[tr].t1 - sh->role[tr].t0);
+	if (c->kind == K_PINGPONG || c->kind == K_STREAM) {
+		const struct role *a = &sh->role[0], *b = &sh->role[1];
+		uint64_t w0 = a->w0 < b->w0 ? a->w0 : b->w0;
+		uint64_t w1 = a->w1 > b->w1 ? a->w1 : b->w1;
+
+		/* both processes' CPU time over the span of both windows */
+		s->cpu = 100.0 * (double)(a->cpu1 - a->cpu0 + b->cpu1 - b->cpu0) /
+			 (double)(w1 - w0);
+	}
 	if (c->kind == K_PINGPONG) {
 		s->ns = sh->role[0].med;
 		s->p99 = sh->role[0].p99;

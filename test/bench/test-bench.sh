@@ -23,7 +23,7 @@ if ! unshare -Uri true 2>/dev/null && ! unshare -i true 2>/dev/null; then
 fi
 
 tmp=$(mktemp -d /tmp/uipc-bench-test.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "$KEEP" ] || trap 'rm -rf "$tmp"' EXIT
 snap() { { ipcs -q; ipcs -s; ipcs -m; } 2>/dev/null | grep '^0x' | sort; ls /dev/shm | grep '^uipc-bench' ; }
 snap > "$tmp/before"
 
