@@ -2239,6 +2239,18 @@ static bool matches(const char *name)
 	return false;
 }
 
+/* The load average, to tell a quiet machine from a busy one. */
+static void print_load(const char *when)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double l1, l5, l15;
+
+	if (f && fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+		printf("load average %s: %.2f %.2f %.2f\n", when, l1, l5, l15);
+	if (f)
+		fclose(f);
+}
+
 static void cpu_model(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
@@ -2428,6 +2440,7 @@ int main(int argc, char **argv)
 	       "implementations alternate\n",
 	       opt.quick ? "QUICK RUN (rough figures)" : "full run",
 	       opt.reps, opt.reps > 1 ? "s" : "", opt.sample_ms);
+	print_load("at start");
 	fflush(stdout);
 
 	for (int sec = 0; sec < S_COUNT; sec++) {
@@ -2437,6 +2450,7 @@ int main(int argc, char **argv)
 		print_section((enum section)sec);
 	}
 	print_checks();
+	print_load("at end");
 
 	int rc = 0;
 
