@@ -199,6 +199,18 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	return o;
 }
 
+/* Does the registry know @id as a live object?  (A stray file is not one.) */
+static bool obj_registered(int type, int id)
+{
+	struct ns *ns = ns_get();
+	struct uipc_reg_ent *e;
+
+	if (IS_ERR(ns))
+		return true;	/* let obj_open() report the namespace error */
+	e = &ns_ents(ns, type)[ipc_idx(id)];
+	return READ_ONCE(e->state) == UIPC_E_LIVE && READ_ONCE(e->id) == id;
+}
+
 static struct obj *obj_open(int type, int id)
 {
 	struct ns *ns = ns_get();
@@ -285,7 +297,8 @@ struct obj *ipc_obj_get(int type, int id)
 		cache_unlink(o);
 		o->next = NULL;
 	}
-	o = obj_open(type, id);
+	cache_sweep();
+	o = obj_registered(type, id) ? obj_open(type, id) : ERR_PTR(-EINVAL);
 	if (!IS_ERR(o)) {
 		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 			obj_unmap(o);
@@ -301,10 +314,26 @@ struct obj *ipc_obj_get(int type, int id)
 	return o;
 }
 
+/*
+ * ipc_obj_put - done with @o.  A removed object is unmapped as soon as
+ * nobody in this process uses it, so its memory goes with its file.
+ */
 void ipc_obj_put(struct obj *o)
 {
-	if (threaded())
-		fetch_sub(&o->refs, 1);
+	bool mt = threaded();
+
+	if (mt && fetch_sub(&o->refs, 1) != 1)
+		return;
+	if (likely(READ_ONCE(o->hdr->state) == UIPC_S_LIVE))
+		return;
+	if (mt)
+		pthread_mutex_lock(&cache_mu);
+	if (READ_ONCE(o->refs) == 0 && cache_find(o->type, o->id) == o) {
+		cache_unlink(o);
+		obj_unmap(o);
+	}
+	if (mt)
+		pthread_mutex_unlock(&cache_mu);
 }
 
 /*
