@@ -2245,8 +2245,12 @@ static void print_load(const char *when)
 	FILE *f = fopen("/proc/loadavg", "r");
 	double l1, l5, l15;
 
-	if (f && fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+	if (f && fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3) {
 		printf("load average %s: %.2f %.2f %.2f\n", when, l1, l5, l15);
+		if (l1 > 0.5 * ncpus)
+			printf("WARNING: other work competes for the %d CPUs; "
+			       "figures are noisy\n", ncpus);
+	}
 	if (f)
 		fclose(f);
 }
