@@ -732,11 +732,14 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 			}
 			continue;
 		}
-		for (const sigset_t *om = &oldmask;; om = NULL) {
-			slept = wt_sleep(&sw->w, deadline, SEM_SLICE_MS, om);
+		for (;;) {
+			slept = wt_sleep(&sw->w, deadline, SEM_SLICE_MS, &oldmask);
 			if (slept || READ_ONCE(sw->w.state) != UIPC_W_WAIT)
 				break;
-			/* a slice passed: apply the undo of dead processes */
+			/* a slice passed: apply the undo of dead processes
+			 * (signals held meanwhile, so none goes unnoticed) */
+			wt_block(&oldmask);
+			WRITE_ONCE(sw->w.asleep, 0);	/* not counted meanwhile */
 			ipc_obj_lock(o);
 			if (READ_ONCE(o->hdr->state) == UIPC_S_LIVE)
 				sem_reap_undo(o);
