@@ -65,7 +65,7 @@ uint64_t proc_starttime(pid_t pid);
 bool proc_alive(pid_t pid, uint64_t start);
 bool proc_in_group(gid_t gid);
 bool proc_uid_valid(uint32_t uid);
-bool proc_init_userns(void);
+bool proc_init_userns(void);	/* capable(CAP_SYS_RESOURCE) */
 bool proc_gid_valid(uint32_t gid);
 
 /* ---- futex.c ---- */

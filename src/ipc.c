@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -482,6 +483,30 @@ static mode_t file_mode(uint32_t mode)
 	return m;
 }
 
+/*
+ * The SysV owner, when it is not the creator (who owns the file), gets
+ * the owner's file access through a POSIX ACL entry (tmpfs supports them);
+ * otherwise any such entry is dropped.  Best effort, see docs.
+ */
+static void file_acl(int fd, uint32_t uid, uint32_t cuid, mode_t mode)
+{
+	struct {
+		uint32_t version;
+		struct { uint16_t tag, perm; uint32_t id; } e[5];
+	} acl = { .version = 2, .e = {
+		{ 0x01, (mode >> 6) & 7, (uint32_t)-1 },	/* USER_OBJ */
+		{ 0x02, (mode >> 6) & 7, uid },			/* USER */
+		{ 0x04, (mode >> 3) & 7, (uint32_t)-1 },	/* GROUP_OBJ */
+		{ 0x10, ((mode >> 6) | (mode >> 3)) & 7, (uint32_t)-1 }, /* MASK */
+		{ 0x20, mode & 7, (uint32_t)-1 },		/* OTHER */
+	} };
+
+	if (uid == cuid)
+		fremovexattr(fd, "system.posix_acl_access");
+	else
+		fsetxattr(fd, "system.posix_acl_access", &acl, sizeof(acl), 0);
+}
+
 /* Bring the object file's owner and mode in line with its ipc_perm. */
 static void ipc_sync_file(struct obj *o)
 {
@@ -495,13 +520,16 @@ static void ipc_sync_file(struct obj *o)
 	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
+	/* the file stays the creator's; the group follows the SysV group */
+	if (fchown(fd, READ_ONCE(o->hdr->perm.cuid),
 		   READ_ONCE(o->hdr->perm.gid)) < 0) {
-		/* only a privileged caller may give a file away; see docs */
+		/* only a privileged caller may change the group; see docs */
 	}
 	if (fchmod(fd, file_mode(READ_ONCE(o->hdr->perm.mode))) < 0) {
 		/* likewise */
 	}
+	file_acl(fd, READ_ONCE(o->hdr->perm.uid), READ_ONCE(o->hdr->perm.cuid),
+		 file_mode(READ_ONCE(o->hdr->perm.mode)));
 	close(fd);
 }
 
