@@ -108,6 +108,7 @@ struct uipc_limits {
 	unsigned long shmmax, shmall, shmmni;
 };
 int lim_get(struct uipc_limits *out);
+int lim_get_type(struct uipc_limits *out, int type);
 void lim_refresh(void);
 const struct uipc_limits *lim_cached(void);
 

@@ -788,7 +788,7 @@ static int ipcget_new(struct ns *ns, struct jctx *rjc, int type,
 	unsigned long mni;
 	int id, err;
 
-	lim_get(&lim);
+	lim_get_type(&lim, type);
 	if (ops->check_usage) {
 		err = ops->check_usage(READ_ONCE(rt->used), p);
 		if (err)

@@ -198,7 +198,7 @@ int sem_get(key_t key, int nsems, int semflg)
 	struct ipc_params p = { .key = key, .flg = semflg, .u.nsems = nsems };
 	struct uipc_limits lim;
 
-	lim_get(&lim);
+	lim_get_type(&lim, UIPC_T_SEM);
 	if (nsems < 0 || nsems > lim.semmsl || nsems > 65535)
 		return -EINVAL;
 	return ipcget(UIPC_T_SEM, &p);
