@@ -514,8 +514,8 @@ static void shm_detached(int id)
 	att_add(o, (uint32_t)me->pid, me->start, -1);
 	jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
 	jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
-	dest = (READ_ONCE(o->hdr->perm.mode) & SHM_DEST) &&
-	       !READ_ONCE(o->u.shm.seg->nattch);
+	/* other holders may be gone without a word: check them then */
+	dest = READ_ONCE(o->hdr->perm.mode) & SHM_DEST;
 	ipc_obj_unlock(o);
 	if (dest)
 		shm_destroy_if_unused(o);
