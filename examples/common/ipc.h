@@ -10,8 +10,9 @@
  *
  * The kernel lacks uipc's timed message calls.  For the kernel build they
  * are emulated below: the plain blocking call is interrupted by a private
- * 10 ms interval timer until the deadline passes.  That costs a few signals
- * per second while blocked and is meant for these examples only.
+ * interval timer (1/20 of the timeout, 1 to 50 ms) until the deadline
+ * passes.  That costs some signals per second while blocked, and is meant
+ * for these examples only.
  */
 #ifndef EX_IPC_H
 #define EX_IPC_H
@@ -72,8 +73,9 @@ static inline ssize_t ex_kernel_timed(int snd, int id, void *msgp, size_t sz,
 				      const struct timespec *timeout)
 {
 	struct sigaction sa = { .sa_handler = ex_kernel_tick_handler }, osa;
-	struct itimerval it = { { 0, 10000 }, { 0, 10000 } }, oit;
+	struct itimerval it, oit;
 	struct timespec now, end;
+	long tick_us;
 	ssize_t r;
 	int err;
 
@@ -96,6 +98,11 @@ static inline ssize_t ex_kernel_timed(int snd, int id, void *msgp, size_t sz,
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000L;
 	}
+	/* A tick of 1/20 of the timeout, between 1 and 50 ms. */
+	tick_us = (long)(timeout->tv_sec * 50000 + timeout->tv_nsec / 20000);
+	tick_us = tick_us < 1000 ? 1000 : tick_us > 50000 ? 50000 : tick_us;
+	it.it_interval.tv_sec = it.it_value.tv_sec = 0;
+	it.it_interval.tv_usec = it.it_value.tv_usec = tick_us;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &osa);	/* no SA_RESTART: the call must end */
 	setitimer(ITIMER_REAL, &it, &oit);
