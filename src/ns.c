@@ -207,6 +207,7 @@ static int reg_open(struct ns *ns)
 	}
 	ns->reg = p;
 	ns->reg_size = reg_size();
+	ipc_guard_add(p, ns->reg_size);
 	return 0;
 }
 
