@@ -14,6 +14,7 @@
 
 set -u
 tl_top=$(cd "$(dirname "$0")/../.." && pwd)
+tl_self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 tl_name=$(basename "$(dirname "$0")")
 O=${O:-build}
 case $O in /*) ;; *) O=$tl_top/$O ;; esac
@@ -154,7 +155,7 @@ tl_main() {
 	elif ! unshare -Uri true 2> /dev/null; then
 		echo "ok $tl_name/kernel # skip: unshare -Uri does not work here"
 	else
-		unshare -Uri bash "$0" --side=kernel || tl_fail=$((tl_fail + 1))
+		unshare -Uri bash "$tl_self" --side=kernel || tl_fail=$((tl_fail + 1))
 		ran=1
 	fi
 	[ $tl_fail -ne 0 ] && exit 1

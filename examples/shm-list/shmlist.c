@@ -13,6 +13,7 @@
  *                                        addresses, which must agree
  *   shmlist [-k KEY] info                capacity, length, free nodes
  *   shmlist [-k KEY] destroy             remove the segment and its lock
+ *                                        (even if the list is damaged)
  *
  * The layout is in offptr.h.  Changes and walks hold a binary semaphore
  * under the same key (binsem.h, method B: no initialisation, so nothing to
@@ -72,7 +73,8 @@ static struct list_hdr *attach(void)
 	return p;
 }
 
-static void open_list(void)
+/* Find the list's objects by key; with check, attach and validate. */
+static void open_list(int check)
 {
 	struct shmid_ds ds;
 	int64_t end = ex_now_ms() + 3000;
@@ -86,6 +88,8 @@ static void open_list(void)
 	semid = uipc_semget(key, 0, 0);
 	if (semid < 0)
 		ex_die("semget(key 0x%x): the list has no lock", (unsigned)key);
+	if (!check)
+		return;
 	if (uipc_shmctl(shmid, IPC_STAT, &ds) < 0)
 		ex_die("shmctl(%d, IPC_STAT)", shmid);
 	segsz = ds.shm_segsz;
@@ -267,7 +271,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "push") || !strcmp(cmd, "del")) {
 		if (optind >= argc)
 			usage();
-		open_list();
+		open_list(1);
 		lock();
 		for (; optind < argc; optind++) {
 			int32_t v = (int32_t)ex_parse_long(argv[optind], INT32_MIN, INT32_MAX,
@@ -284,7 +288,7 @@ int main(int argc, char **argv)
 
 		if (optind != argc)
 			usage();
-		open_list();
+		open_list(1);
 		/* A second attachment: same segment, another address. */
 		again = attach();
 		lock();
@@ -298,7 +302,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "info")) {
 		if (optind != argc)
 			usage();
-		open_list();
+		open_list(1);
 		lock();
 		printf("capacity %u, in the list %u, on the free list %u, never used %u\n",
 		       h->cap, h->count, count_free(), h->cap - h->used);
@@ -306,10 +310,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "destroy")) {
 		if (optind != argc)
 			usage();
-		open_list();
-		if (uipc_shmdt(h) < 0)
-			ex_die("shmdt");
-		h = NULL;
+		open_list(0);	/* whatever the segment holds now */
 		if (uipc_shmctl(shmid, IPC_RMID, NULL) < 0)
 			ex_die("shmctl(%d, IPC_RMID)", shmid);
 		if (binsem_remove(semid) < 0)
