@@ -1,6 +1,6 @@
 #!/bin/bash
 # binsem: race-free binary semaphores and the semdemo command line.
-. "$(dirname "$0")/../common/testlib.sh"
+. "$(dirname "$0")/../common/harness.sh"
 
 semval() {	# semval ID NUM: the value column of semdemo show
 	"$BIN/semdemo" show "$1" | awk -v n="$2" '$1 == n && NF == 5 { print $2 }'

@@ -1,7 +1,7 @@
 #!/bin/bash
 # demo: the one-object-of-each-type program, and the whole `make demo`
 # show (run-demo.sh), both ways.
-. "$(dirname "$0")/../common/testlib.sh"
+. "$(dirname "$0")/../common/harness.sh"
 
 scenario() {
 	check_says "demo: a queue, a set and a segment created, used, removed" \

@@ -1,7 +1,7 @@
 #!/bin/bash
 # msg-server: msgsrv with msgstat/msgcat clients: concurrent clients, a
 # client killed mid-transfer, a server killed and restarted, cleanup.
-. "$(dirname "$0")/../common/testlib.sh"
+. "$(dirname "$0")/../common/harness.sh"
 
 K=0x7569b002
 ready() { grep -q "ready:" "$1"; }

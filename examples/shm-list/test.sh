@@ -2,7 +2,7 @@
 # shm-list: a list built by one process and walked by others at other
 # addresses; list_free and reuse of freed nodes; concurrent appenders;
 # a corrupt segment is refused, not followed.
-. "$(dirname "$0")/../common/testlib.sh"
+. "$(dirname "$0")/../common/harness.sh"
 
 K=0x7569b004
 L() { "$BIN/shmlist" -k $K "$@"; }

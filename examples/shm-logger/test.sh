@@ -1,7 +1,7 @@
 #!/bin/bash
 # shm-logger: logd + many logc, a client killed mid-message, a daemon killed
 # and restarted, clean shutdown.
-. "$(dirname "$0")/../common/testlib.sh"
+. "$(dirname "$0")/../common/harness.sh"
 
 K=0x7569b001
 ready() { grep -q "ready:" "$1"; }

@@ -3,7 +3,7 @@
 # large transfer checksummed, either start order, peers that die or are
 # interrupted), and the unsynchronised stdin2shm/shm2stdout pair driven by
 # uipcmk/uipcrm (ipcmk/ipcrm for the kernel build).
-. "$(dirname "$0")/../common/testlib.sh"
+. "$(dirname "$0")/../common/harness.sh"
 
 K=0x7569b003
 MB=${EX_XFR_MB:-1024}		# the big transfer, in MiB
@@ -88,6 +88,21 @@ scenario() {
 		notok "SIGINT on the writer ($wrc, reader $RC)"
 	stop_bg "$feeder"
 	key_gone && ok "... and removes the objects" || notok "objects removed after SIGINT"
+
+	# A writer killed with no reader leaves its objects; the next writer
+	# finds them abandoned (WRITER is 0 again), removes them and goes on.
+	stalled_writer
+	wait_for 30 "$BIN/ex-probe" key m $K
+	stop_bg "$wpid" KILL
+	stop_bg "$feeder"
+	"$BIN/ex-probe" key s $K > /dev/null && ok "a SIGKILLed writer leaves its objects" ||
+		notok "a SIGKILLed writer leaves its objects"
+	bgrun r "$BIN/xfr-reader" -k $K -w 30 > small2.out 2> r6.err
+	"$BIN/xfr-writer" -k $K < small 2> w6.err; wrc=$?
+	stop_bg "$r" CONT
+	[ $wrc = 0 ] && [ "$RC" = 0 ] && grep -q "abandoned transfer" w6.err && cmp -s small small2.out &&
+		ok "the next writer removes the abandoned objects and transfers" ||
+		{ notok "next writer after a SIGKILLed one ($wrc, reader $RC)"; cat w6.err r6.err | sed 's/^/#   /'; }
 
 	# stdin2shm / shm2stdout on a segment made by hand.
 	if [ "$SIDE" = kernel ]; then

@@ -91,19 +91,24 @@ int main(int argc, char **argv)
 	ex_catch_signals();
 	signal(SIGPIPE, SIG_IGN);
 	end = ex_now_ms() + wait_ms;
-	while ((semid = uipc_semget(key, 0, 0)) < 0) {
-		if (errno != ENOENT)
+	for (;;) {
+		semid = uipc_semget(key, 0, 0);
+		if (semid < 0 && errno != ENOENT)
 			ex_die("semget(key 0x%x)", (unsigned)key);
+		/* Ready (sem_otime set) and its writer alive: that is ours. */
+		if (semid >= 0 && ex_sem_wait_ready(semid, 3000) == 0 &&
+		    uipc_semctl(semid, XFR_WRITER, GETVAL) > 0)
+			break;
+		/*
+		 * Nothing yet, or the leftovers of a writer that died (the
+		 * next writer will replace them): wait for a live one.
+		 */
 		if (ex_stop)
 			ex_exit_signal();
 		if (ex_now_ms() >= end)
-			ex_diex("no writer appeared on key 0x%x", (unsigned)key);
+			ex_diex("no writer appeared on key 0x%x%s", (unsigned)key,
+				semid >= 0 ? " (only an abandoned transfer)" : "");
 		ex_sleep_ms(20);
-	}
-	if (ex_sem_wait_ready(semid, end - ex_now_ms() > 3000 ? end - ex_now_ms() : 3000) < 0) {
-		if (errno == EINTR)
-			ex_exit_signal();
-		ex_die("waiting for the writer to set up key 0x%x", (unsigned)key);
 	}
 	if (uipc_semop(semid, reader, 2) < 0) {
 		if (errno == EAGAIN)

@@ -32,8 +32,11 @@ static unsigned long long bytes, chunks;
 
 static int reader_alive(int id)
 {
-	if (uipc_semctl(id, XFR_READER, GETPID) <= 0)
-		return 1;	/* no reader yet: keep waiting for one */
+	int pid = uipc_semctl(id, XFR_READER, GETPID);
+
+	/* No reader yet (nobody but us touched READER): wait for one. */
+	if (pid <= 0 || pid == getpid())
+		return 1;
 	return xfr_holder_alive(id, XFR_READER);
 }
 
@@ -112,9 +115,8 @@ static void create_set(key_t key, int mode)
 
 int main(int argc, char **argv)
 {
-	unsigned short vals[XFR_NSEMS] = { [XFR_W] = 1 };
 	struct sembuf writer = { XFR_WRITER, +1, SEM_UNDO };
-	union semun arg = { .array = vals };
+	union semun arg = { .val = 1 };
 	size_t bufsize = XFR_BUF;
 	key_t key = XFR_KEY;
 	struct xfr_seg *seg;
@@ -140,8 +142,9 @@ int main(int argc, char **argv)
 		ex_diex("the reader needs a key to find us, not IPC_PRIVATE");
 	ex_catch_signals();
 	create_set(key, mode);
-	if (uipc_semctl(semid, 0, SETALL, arg) < 0)
-		fail("semctl(SETALL)");
+	/* W starts at 1; the others at 0, as every new semaphore does. */
+	if (uipc_semctl(semid, XFR_W, SETVAL, arg) < 0)
+		fail("semctl(SETVAL)");
 	shmid = uipc_shmget(key, sizeof(*seg) + bufsize, IPC_CREAT | IPC_EXCL | mode);
 	if (shmid < 0 && errno == EEXIST) {
 		/* We own the only set: a segment under the key is a leftover. */

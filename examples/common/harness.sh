@@ -1,4 +1,4 @@
-# testlib.sh - sourced by examples/*/test.sh (bash).
+# harness.sh - sourced by examples/*/test.sh (bash).
 #
 # A test defines scenario(), which drives the programs in $BIN, and then
 # calls tl_main "$@".  tl_main runs the scenario twice:
