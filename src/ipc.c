@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -77,6 +78,11 @@ int64_t ipc_now(void)
 int ipc_ptr_ok(const void *p)
 {
 	return p && p != (const void *)-1 ? 0 : -EFAULT;
+}
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
 }
 
 static inline bool threaded(void)
@@ -294,7 +300,7 @@ static struct obj *obj_open(int type, int id)
 	if (IS_ERR(ns))
 		return (struct obj *)ns;
 	ns_obj_name(name, sizeof(name), type, id);
-	fd = openat(ns->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return ERR_PTR(-EINVAL);
@@ -435,6 +441,15 @@ bool ipc_capable(void)
 	return proc_self()->euid == 0;
 }
 
+/*
+ * For the kernel's capable() checks (CAP_SYS_RESOURCE: raising msg_qbytes),
+ * which only the initial user namespace's root passes.
+ */
+bool ipc_capable_init(void)
+{
+	return ipc_capable() && proc_init_userns();
+}
+
 /* ipcperms() of the kernel: 0 if access @flag is granted, else -EACCES. */
 int ipcperms(const struct uipc_perm *perm, int flag)
 {
@@ -473,6 +488,30 @@ static mode_t file_mode(uint32_t mode)
 	return m;
 }
 
+/*
+ * The SysV owner, when it is not the creator (who owns the file), gets
+ * the owner's file access through a POSIX ACL entry (tmpfs supports them);
+ * otherwise any such entry is dropped.  Best effort, see docs.
+ */
+static void file_acl(int fd, uint32_t uid, uint32_t cuid, mode_t mode)
+{
+	struct {
+		uint32_t version;
+		struct { uint16_t tag, perm; uint32_t id; } e[5];
+	} acl = { .version = 2, .e = {
+		{ 0x01, (mode >> 6) & 7, (uint32_t)-1 },	/* USER_OBJ */
+		{ 0x02, (mode >> 6) & 7, uid },			/* USER */
+		{ 0x04, (mode >> 3) & 7, (uint32_t)-1 },	/* GROUP_OBJ */
+		{ 0x10, ((mode >> 6) | (mode >> 3)) & 7, (uint32_t)-1 }, /* MASK */
+		{ 0x20, mode & 7, (uint32_t)-1 },		/* OTHER */
+	} };
+
+	if (uid == cuid)
+		fremovexattr(fd, "system.posix_acl_access");
+	else
+		fsetxattr(fd, "system.posix_acl_access", &acl, sizeof(acl), 0);
+}
+
 /* Bring the object file's owner and mode in line with its ipc_perm. */
 static void ipc_sync_file(struct obj *o)
 {
@@ -483,16 +522,19 @@ static void ipc_sync_file(struct obj *o)
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	fd = openat(ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
+	/* the file stays the creator's; the group follows the SysV group */
+	if (fchown(fd, READ_ONCE(o->hdr->perm.cuid),
 		   READ_ONCE(o->hdr->perm.gid)) < 0) {
-		/* only a privileged caller may give a file away; see docs */
+		/* only a privileged caller may change the group; see docs */
 	}
 	if (fchmod(fd, file_mode(READ_ONCE(o->hdr->perm.mode))) < 0) {
 		/* likewise */
 	}
+	file_acl(fd, READ_ONCE(o->hdr->perm.uid), READ_ONCE(o->hdr->perm.cuid),
+		 file_mode(READ_ONCE(o->hdr->perm.mode)));
 	close(fd);
 }
 
@@ -557,15 +599,31 @@ void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o)
 			  ops->held_usage ? ops->held_usage(o) : 0);
 }
 
+/*
+ * ipc_unlink - delete a removed object's file.  Called with the registry
+ * locked, so that a crash cannot leave a file the registry has forgotten.
+ * The memory past the header goes at once (hole punched), even while
+ * other processes still have the file mapped in their caches.
+ */
 void ipc_unlink(struct obj *o)
 {
 	struct ns *ns = ns_get();
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	size_t keep = align_up((size_t)o->hdr->body_off + o->hdr->body_size, ps);
 	char name[64];
+	int fd;
 
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	unlinkat(ns->dirfd, name, 0);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (o->size > keep)
+			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)keep, (off_t)(o->size - keep));
+		close(fd);
+	}
+	unlinkat(ns_dir(ns), name, 0);
 }
 
 /*
@@ -597,19 +655,15 @@ int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 		locked(o);
 	ipc_remove_locked(ns, &rjc, o);
 	ipc_obj_unlock(o);
+	ipc_unlink(o);
 	ns_reg_unlock(ns, o->type, &rjc);
 	if (after)
 		after(o);
-	ipc_unlink(o);
 	return 0;
 }
 
 /* ---- creation ---- */
 
-static size_t align_up(size_t v, size_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
 
 /*
  * Build a new object's file under no name, then publish it as <type>.<id>.
@@ -639,7 +693,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	if (off_body + body > UINT32_MAX)
 		return -ENOMEM;
 
-	fd = ns_tmpfile(ns->dirfd, tmp, sizeof(tmp));
+	fd = ns_tmpfile(ns_dir(ns), tmp, sizeof(tmp));
 	if (fd < 0)
 		return fd == -ENOSPC ? -ENOMEM : fd;
 	if (ftruncate(fd, size) < 0) {
@@ -703,7 +757,7 @@ static int obj_create(struct ns *ns, int type, int id,
 		goto fail_obj;
 	}
 	ns_obj_name(name, sizeof(name), type, id);
-	err = ns_publish(ns->dirfd, fd, tmp, name, true);
+	err = ns_publish(ns_dir(ns), fd, tmp, name, true);
 	if (err)
 		goto fail_obj;
 	close(fd);
@@ -719,7 +773,7 @@ fail_obj:
 	obj_unmap(o);
 fail_fd:
 	if (tmp[0])
-		unlinkat(ns->dirfd, tmp, 0);
+		unlinkat(ns_dir(ns), tmp, 0);
 	close(fd);
 	return err;
 }
@@ -870,9 +924,9 @@ int ipc_stat_index(int type, int idx, bool any, struct obj **op)
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
-	if (idx < 0 || idx >= UIPC_IPCMNI)
+	if (idx < 0)
 		return -EINVAL;
-	e = &ns_ents(ns, type)[idx];
+	e = &ns_ents(ns, type)[idx % UIPC_SEQ_MULT];	/* as the kernel */
 	if (READ_ONCE(e->state) != UIPC_E_LIVE)
 		return -EINVAL;
 	o = ipc_obj_get(type, READ_ONCE(e->id));

@@ -146,7 +146,9 @@ struct uipc_waiter {
 	uint32_t kind;		/* type-specific */
 	uint64_t start;		/* the sleeper's start time */
 	uint64_t seq;		/* FIFO position */
-	uint64_t mutex[6];	/* pthread_mutex_t (robust, pshared) */
+	uint64_t mutex[5];	/* pthread_mutex_t (robust, pshared) */
+	uint32_t asleep;	/* 1 once the sleeper is about to wait */
+	uint32_t pad;
 };
 
 _Static_assert(sizeof(struct uipc_waiter) == 80, "uipc_waiter");
@@ -242,6 +244,7 @@ struct uipc_semset {
  */
 #define UIPC_SEM_VALMASK	0xffffu
 #define UIPC_SEM_WAITERS	0x40000000u
+#define UIPC_SEM_UNDOADJ	0x20000000u	/* some undo record adjusts it */
 #define UIPC_SEM_LOCKED		0x80000000u
 
 struct uipc_sem {

@@ -19,6 +19,7 @@
  * after a crashed waker can never undo a result the sleeper already used.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "internal.h"
@@ -86,6 +87,7 @@ int wt_claim(struct obj *o, struct uipc_waiter *w, uint64_t seq, uint32_t kind)
 	jw64(&o->jc, &w->seq, seq);
 	jw32(&o->jc, &w->kind, kind);
 	jws32(&o->jc, &w->result, 0);
+	jw32(&o->jc, &w->asleep, 0);
 	jw32(&o->jc, &w->state, UIPC_W_WAIT);
 	return 0;
 }
@@ -106,44 +108,93 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 }
 
 /*
- * wt_sleep - sleep until @w leaves UIPC_W_WAIT, a signal arrives, the
- * absolute CLOCK_MONOTONIC @deadline passes (NULL: none) or @slice_ms
- * milliseconds pass (0: no slice).  Object lock NOT held.
- * Returns 0 (state changed or slice over), -EINTR or -EAGAIN (deadline).
+ * How blocking meets signals.  The kernel's semop/msgrcv return EINTR for
+ * any signal handled while they sleep; a futex wait returns EINTR only
+ * if the signal arrives during the system call itself, and a handler that
+ * runs just before it (say, for a signal sent by someone who saw us
+ * queued) would go unnoticed.  So a sleeper blocks every signal before it
+ * becomes visible as queued, sleeps on the futex in short slices, and
+ * between slices looks for pending signals: one that the caller's mask
+ * lets through ends the wait with EINTR (its handler runs as the mask is
+ * restored).  No signal is ever missed; one is noticed at most
+ * WT_SIGNAL_MS late.  Wakeups themselves are immediate (futex wake).
+ */
+#define WT_SIGNAL_MS	10
+
+void wt_block(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
+/* Is a signal that @old lets through pending? */
+static bool wt_signalled(const sigset_t *old)
+{
+	sigset_t pend;
+
+	sigpending(&pend);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&pend, s) == 1 && sigismember(old, s) == 0)
+			return true;
+	return false;
+}
+
+static void ts_add_ms(struct timespec *t, long ms)
+{
+	t->tv_nsec += ms * 1000000L;
+	t->tv_sec += t->tv_nsec / 1000000000L;
+	t->tv_nsec %= 1000000000L;
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * wt_sleep - sleep until @w leaves UIPC_W_WAIT, a signal that @old lets
+ * through is pending, or the absolute CLOCK_MONOTONIC @deadline (NULL:
+ * none) passes.  Called with every signal blocked (wt_block(@old)),
+ * object lock NOT held.  Returns 0 (state changed), -EINTR, -EAGAIN
+ * (deadline), with the signal mask restored to @old; or 1 when @work_ms
+ * (0: never) passed first, signals still blocked, for the caller's
+ * periodic work (it then calls again).
  */
 int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
-	     int slice_ms)
+	     int work_ms, const sigset_t *old)
 {
-	struct timespec now, until;
-	int r;
+	struct timespec now, work, until;
+	int r = 0;
 
-	if (slice_ms) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += (long)slice_ms * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		if (deadline && (deadline->tv_sec < until.tv_sec ||
-				 (deadline->tv_sec == until.tv_sec &&
-				  deadline->tv_nsec < until.tv_nsec)))
-			until = *deadline;
-	} else if (deadline) {
-		until = *deadline;
-	}
-	while (load_acquire(&w->state) == UIPC_W_WAIT) {
-		r = fx_wait(&w->state, UIPC_W_WAIT,
-			    slice_ms || deadline ? &until : NULL);
-		if (r == -EINTR)
-			return -EINTR;
-		if (r == -ETIMEDOUT) {
-			if (!deadline)
-				return 0;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec > deadline->tv_sec ||
-			    (now.tv_sec == deadline->tv_sec &&
-			     now.tv_nsec >= deadline->tv_nsec))
-				return -EAGAIN;
-			return 0;
+	clock_gettime(CLOCK_MONOTONIC, &work);
+	ts_add_ms(&work, work_ms);
+	/* from here on we count as blocked (GETNCNT/GETZCNT) */
+	WRITE_ONCE(w->asleep, 1);
+	for (;;) {
+		if (load_acquire(&w->state) != UIPC_W_WAIT)
+			break;
+		if (wt_signalled(old)) {
+			r = -EINTR;
+			break;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (deadline && !ts_before(&now, deadline)) {
+			r = -EAGAIN;
+			break;
+		}
+		if (work_ms && !ts_before(&now, &work))
+			return 1;
+		until = now;
+		ts_add_ms(&until, WT_SIGNAL_MS);
+		if (deadline && ts_before(deadline, &until))
+			until = *deadline;
+		if (work_ms && ts_before(&work, &until))
+			until = work;
+		fx_wait(&w->state, UIPC_W_WAIT, &until);
 	}
-	return 0;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+	return r;
 }
