@@ -171,6 +171,7 @@ static int cmd_op(int argc, char **argv)
 
 		printf("[%d] semop failed: %s (%s)\n", getpid(), ex_errname(err),
 		       strerror(err));
+		free(ops);
 		return 1;
 	}
 	printf("[%d] semop completed\n", getpid());
