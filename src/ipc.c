@@ -489,9 +489,9 @@ static mode_t file_mode(uint32_t mode)
 }
 
 /*
- * The SysV owner, when it is not the creator (who owns the file), gets
- * the owner's file access through a POSIX ACL entry (tmpfs supports them);
- * otherwise any such entry is dropped.  Best effort, see docs.
+ * The file belongs to the SysV owner; the creator, who keeps the owner's
+ * rights in SysV, gets the owner's file access through a POSIX ACL entry
+ * when it is someone else (tmpfs supports them).  Best effort, see docs.
  */
 static void file_acl(int fd, uint32_t uid, uint32_t cuid, mode_t mode)
 {
@@ -500,7 +500,7 @@ static void file_acl(int fd, uint32_t uid, uint32_t cuid, mode_t mode)
 		struct { uint16_t tag, perm; uint32_t id; } e[5];
 	} acl = { .version = 2, .e = {
 		{ 0x01, (mode >> 6) & 7, (uint32_t)-1 },	/* USER_OBJ */
-		{ 0x02, (mode >> 6) & 7, uid },			/* USER */
+		{ 0x02, (mode >> 6) & 7, cuid },		/* USER */
 		{ 0x04, (mode >> 3) & 7, (uint32_t)-1 },	/* GROUP_OBJ */
 		{ 0x10, ((mode >> 6) | (mode >> 3)) & 7, (uint32_t)-1 }, /* MASK */
 		{ 0x20, mode & 7, (uint32_t)-1 },		/* OTHER */
@@ -525,10 +525,9 @@ static void ipc_sync_file(struct obj *o)
 	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	/* the file stays the creator's; the group follows the SysV group */
-	if (fchown(fd, READ_ONCE(o->hdr->perm.cuid),
+	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
 		   READ_ONCE(o->hdr->perm.gid)) < 0) {
-		/* only a privileged caller may change the group; see docs */
+		/* only a privileged caller may give a file away; see docs */
 	}
 	if (fchmod(fd, file_mode(READ_ONCE(o->hdr->perm.mode))) < 0) {
 		/* likewise */
@@ -789,7 +788,7 @@ static int ipcget_new(struct ns *ns, struct jctx *rjc, int type,
 	unsigned long mni;
 	int id, err;
 
-	lim_get(&lim);
+	lim_get_type(&lim, type);
 	if (ops->check_usage) {
 		err = ops->check_usage(READ_ONCE(rt->used), p);
 		if (err)

@@ -276,7 +276,7 @@ static void msg_wake(struct obj *o, const uint32_t *wake, uint32_t nw)
 static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
 		     const struct timespec *deadline, const sigset_t *old)
 {
-	int r = wt_sleep(&mw->w, deadline, 0, old);
+	int r = wt_sleep(&mw->w, deadline, 0, old, false);
 
 	ipc_obj_lock(o);
 	if (READ_ONCE(mw->w.state) == UIPC_W_DONE)

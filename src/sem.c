@@ -198,7 +198,7 @@ int sem_get(key_t key, int nsems, int semflg)
 	struct ipc_params p = { .key = key, .flg = semflg, .u.nsems = nsems };
 	struct uipc_limits lim;
 
-	lim_get(&lim);
+	lim_get_type(&lim, UIPC_T_SEM);
 	if (nsems < 0 || nsems > lim.semmsl || nsems > 65535)
 		return -EINVAL;
 	return ipcget(UIPC_T_SEM, &p);
@@ -800,7 +800,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 			}
 			continue;
 		}
-		while ((slept = wt_sleep(&sw->w, deadline, slice, &oldmask)) == 1) {
+		while ((slept = wt_sleep(&sw->w, deadline, slice, &oldmask, true)) == 1) {
 			/* a slice passed: apply the undo of dead processes
 			 * (signals still held, so none goes unnoticed) */
 			ipc_obj_lock(o);

@@ -129,15 +129,35 @@ void wt_block(sigset_t *old)
 	pthread_sigmask(SIG_BLOCK, &all, old);
 }
 
-/* Is a signal that @old lets through pending? */
-static bool wt_signalled(const sigset_t *old)
+/*
+ * Does a pending signal that @old lets through end the wait?  Only one
+ * that will be handled or act: a signal ignored (explicitly or by default)
+ * would have been discarded by the kernel without waking the call.  A
+ * pending SIGCONT means we were stopped and continued: semop then fails
+ * with EINTR (@cont_eintr), msgsnd/msgrcv wait on, as the kernel does.
+ */
+static bool wt_signalled(const sigset_t *old, bool cont_eintr)
 {
 	sigset_t pend;
 
 	sigpending(&pend);
-	for (int s = 1; s < NSIG; s++)
-		if (sigismember(&pend, s) == 1 && sigismember(old, s) == 0)
+	for (int s = 1; s < NSIG; s++) {
+		struct sigaction sa;
+
+		if (sigismember(&pend, s) != 1 || sigismember(old, s) == 1)
+			continue;
+		if (sigaction(s, NULL, &sa) < 0)
 			return true;
+		if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
+			continue;
+		if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL) {
+			if (s == SIGCHLD || s == SIGURG || s == SIGWINCH)
+				continue;
+			if (s == SIGCONT && !cont_eintr)
+				continue;
+		}
+		return true;
+	}
 	return false;
 }
 
@@ -164,9 +184,10 @@ static bool ts_before(const struct timespec *a, const struct timespec *b)
  * periodic work (it then calls again).
  */
 int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
-	     int work_ms, const sigset_t *old)
+	     int work_ms, const sigset_t *old, bool cont_eintr)
 {
 	struct timespec now, work, until;
+	bool first = true;
 	int r = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &work);
@@ -176,10 +197,13 @@ int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
 	for (;;) {
 		if (load_acquire(&w->state) != UIPC_W_WAIT)
 			break;
-		if (wt_signalled(old)) {
+		/* (a signal already pending when we queued is seen at the
+		 * end of the first slice; this keeps a handoff cheap) */
+		if (!first && wt_signalled(old, cont_eintr)) {
 			r = -EINTR;
 			break;
 		}
+		first = false;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (deadline && !ts_before(&now, deadline)) {
 			r = -EAGAIN;
