@@ -858,7 +858,12 @@ int ipcget(int type, const struct ipc_params *p)
 				err = PTR_ERR(o);
 				goto out;
 			}
-			/* its file is gone: a remover died half way */
+			/* its file is gone or removed: a remover died half
+			 * way; finish its work */
+			char name[64];
+
+			ns_obj_name(name, sizeof(name), type, READ_ONCE(e->id));
+			unlinkat(ns_dir(ns), name, 0);
 			ns_free_idx(ns, type, &rjc, i);
 			continue;
 		}

@@ -18,6 +18,7 @@
  * (close-on-exec) for the life of the process: it is the one descriptor
  * uipc keeps.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -298,6 +299,45 @@ struct uipc_reg_ent *ns_ents(struct ns *ns, int type)
  * it got as far as a name, is removed, and the journal rolls the registry
  * back to where it was before the creation began.
  */
+/*
+ * Delete the files of @type that the registry does not know as live: a
+ * creator or remover that died half way may have left one.  Called with
+ * the registry locked, so no creation or removal is in flight.
+ */
+static void ns_sweep_orphans(struct ns *ns, int type)
+{
+	struct uipc_reg_ent *ents = ns_ents(ns, type);
+	size_t plen = strlen(ns_type_name[type]);
+	struct dirent *d;
+	DIR *dir;
+	int fd;
+
+	fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir))) {
+		char *end;
+		long id;
+
+		if (strncmp(d->d_name, ns_type_name[type], plen) ||
+		    d->d_name[plen] != '.')
+			continue;
+		id = strtol(d->d_name + plen + 1, &end, 10);
+		if (*end || id < 0 || id > INT32_MAX)
+			continue;
+		if (READ_ONCE(ents[id % UIPC_IPCMNI].state) == UIPC_E_LIVE &&
+		    READ_ONCE(ents[id % UIPC_IPCMNI].id) == (int32_t)id)
+			continue;
+		unlinkat(ns_dir(ns), d->d_name, 0);
+	}
+	closedir(dir);
+}
+
 static void ns_reg_repair(struct ns *ns, int type, struct jctx *jc)
 {
 	struct uipc_reg_type *rt = &ns->reg->t[type];
@@ -318,6 +358,7 @@ static void ns_reg_repair(struct ns *ns, int type, struct jctx *jc)
 	for (int i = 0; i <= max; i++)
 		if (READ_ONCE(ents[i].state) == UIPC_E_RESERVED)
 			WRITE_ONCE(ents[i].state, UIPC_E_FREE);
+	ns_sweep_orphans(ns, type);
 }
 
 int ns_reg_lock(struct ns *ns, int type, struct jctx *jc)

@@ -10,7 +10,7 @@ DIFF_BIN  := $(O)/test/diff/diff-kernel $(O)/test/diff/diff-uipc
 $(O)/test/diff/kernel/%.o: test/diff/%.c $(DIFF_HDR)
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -DDIFF_KERNEL -Itest/diff -c $< -o $@
+	$(Q)$(CC) $(filter-out -fsanitize=%,$(BASE_CFLAGS) $(CFLAGS)) -DDIFF_KERNEL -Itest/diff -c $< -o $@
 
 $(O)/test/diff/uipc/%.o: test/diff/%.c $(DIFF_HDR) include/uipc.h
 	$(call msg,CC,$@)
@@ -19,7 +19,7 @@ $(O)/test/diff/uipc/%.o: test/diff/%.c $(DIFF_HDR) include/uipc.h
 
 $(O)/test/diff/diff-kernel: $(DIFF_KOBJ)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(DIFF_KOBJ) $(LDLIBS)
+	$(Q)$(CC) $(filter-out -fsanitize=%,$(BASE_CFLAGS) $(CFLAGS)) -o $@ $(DIFF_KOBJ) $(LDLIBS)
 
 $(O)/test/diff/diff-uipc: $(DIFF_UOBJ) $(LIB_A)
 	$(call msg,LD,$@)
