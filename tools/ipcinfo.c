@@ -88,24 +88,25 @@ static int max_index(enum ii_type type)
 }
 
 /*
- * stat_index - *_STAT_ANY on index @idx into whichever of the three
- * structures @type uses.  Returns the identifier or -errno.
+ * stat_index - *_STAT_ANY (or, !@any, the permission-checked *_STAT) on
+ * index @idx into whichever of the three structures @type uses.  Returns
+ * the identifier or -errno.
  */
-static int stat_index(enum ii_type type, int idx, void *ds)
+static int stat_index(enum ii_type type, int idx, void *ds, int any)
 {
 	int r;
 
 	switch (type) {
 	case II_MSG:
-		r = B_msgctl(idx, MSG_STAT_ANY, ds);
+		r = B_msgctl(idx, any ? MSG_STAT_ANY : MSG_STAT, ds);
 		break;
 	case II_SEM: {
 		union ii_semun arg = { .buf = ds };
-		r = B_semctl(idx, 0, SEM_STAT_ANY, arg);
+		r = B_semctl(idx, 0, any ? SEM_STAT_ANY : SEM_STAT, arg);
 		break;
 	}
 	default:
-		r = B_shmctl(idx, SHM_STAT_ANY, ds);
+		r = B_shmctl(idx, any ? SHM_STAT_ANY : SHM_STAT, ds);
 		break;
 	}
 	return r < 0 ? -errno : r;
@@ -135,10 +136,11 @@ static void to_rec(enum ii_type type, void *rec, const union any_ds *ds,
 }
 
 /*
- * list - enumerate every object of @type; if @want >= 0 stop at the one
- * whose identifier is @want.  Returns the record count or -errno.
+ * list - enumerate every object of @type (with @any: even those we may
+ * not read); if @want >= 0 stop at the one whose identifier is @want.
+ * Returns the record count or -errno.
  */
-static int list(enum ii_type type, int want, void **out)
+static int list(enum ii_type type, int want, int any, void **out)
 {
 	size_t sz = rec_size(type), n = 0, cap = 0;
 	char *recs = NULL;
@@ -150,7 +152,7 @@ static int list(enum ii_type type, int want, void **out)
 		return maxid;
 	for (idx = 0; idx <= maxid; idx++) {
 		union any_ds ds;
-		int id = stat_index(type, idx, &ds);
+		int id = stat_index(type, idx, &ds, any);
 
 		if (id < 0)
 			continue;
@@ -178,17 +180,17 @@ static int list(enum ii_type type, int want, void **out)
 
 int ii_msg_list(struct ii_msg **out)
 {
-	return list(II_MSG, -1, (void **)out);
+	return list(II_MSG, -1, 1, (void **)out);
 }
 
 int ii_sem_list(struct ii_sem **out)
 {
-	return list(II_SEM, -1, (void **)out);
+	return list(II_SEM, -1, 1, (void **)out);
 }
 
 int ii_shm_list(struct ii_shm **out)
 {
-	return list(II_SHM, -1, (void **)out);
+	return list(II_SHM, -1, 1, (void **)out);
 }
 
 static int find(enum ii_type type, int id, void *out)
@@ -198,7 +200,7 @@ static int find(enum ii_type type, int id, void *out)
 
 	if (id < 0)
 		return 0;
-	n = list(type, id, &recs);
+	n = list(type, id, 1, &recs);
 	if (n > 0)
 		memcpy(out, recs, rec_size(type));
 	free(recs);
@@ -251,13 +253,13 @@ int ii_sem_values(int semid, uint64_t nsems, struct ii_semval *v,
 	return 0;
 }
 
-int ii_ids(enum ii_type type, int **out)
+int ii_ids(enum ii_type type, int any, int **out)
 {
 	void *recs;
 	int n, i, *ids;
 
 	*out = NULL;
-	n = list(type, -1, &recs);
+	n = list(type, -1, any, &recs);
 	if (n <= 0)
 		return n;
 	ids = malloc(n * sizeof(*ids));

@@ -116,8 +116,11 @@ int ii_shm_find(int id, struct ii_shm *out);
 int ii_sem_values(int semid, uint64_t nsems, struct ii_semval *v,
 		  const char **what);
 
-/* ii_ids - the identifiers of every object of @type; count or -errno. */
-int ii_ids(enum ii_type type, int **out);
+/*
+ * ii_ids - the identifiers of every object of @type; count or -errno.
+ * With @any false only those we may read (*_STAT, as ipcrm -a does).
+ */
+int ii_ids(enum ii_type type, int any, int **out);
 
 /* Limits and usage, straight from IPC_INFO and *_INFO. */
 int ii_msg_info(int cmd, struct msginfo *mi);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -345,4 +346,76 @@ void js_bool(const char *key, int v)
 {
 	js_key(key);
 	fputs(v ? "true" : "false", stdout);
+}
+
+/*
+ * out_parse_size - ipcmk's <size>: a number (C syntax: 0x.. hex, 0..
+ * octal), an optional decimal fraction, then an optional unit K M G T P E
+ * Z Y (or lower case) alone or followed by "iB" (both powers of 1024) or
+ * by "B" (powers of 1000).  A fraction needs a unit.  The fraction is
+ * exact, rounded down (util-linux weighs each digit separately and gets
+ * e.g. 1.10K = 2048).  Returns 0, -EINVAL or -ERANGE.
+ */
+int out_parse_size(const char *str, uint64_t *res)
+{
+	static const char units[] = "KMGTPEZY", lunits[] = "kmgtpezy";
+	const char *p = str, *frac = NULL, *u;
+	unsigned __int128 scale = 1, total, fpart = 0;
+	uintmax_t x;
+	size_t nfrac = 0, i;
+	unsigned base = 1024;
+	int pwr;
+	char *end;
+
+	if (!str || !*str)
+		return -EINVAL;
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (*p == '-' || *p == '+')
+		return -EINVAL;
+	errno = 0;
+	x = strtoumax(p, &end, 0);
+	if (end == p)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	p = end;
+	if (!*p) {
+		*res = x;
+		return 0;
+	}
+	if (*p == '.') {
+		frac = ++p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		nfrac = (size_t)(p - frac);
+		if (!*p)
+			return -EINVAL;		/* a fraction needs a unit */
+	}
+	if (*p && (u = strchr(units, *p)))
+		pwr = (int)(u - units) + 1;
+	else if (*p && (u = strchr(lunits, *p)))
+		pwr = (int)(u - lunits) + 1;
+	else
+		return -EINVAL;
+	p++;
+	if (p[0] == 'i' && (p[1] == 'B' || p[1] == 'b') && !p[2])
+		base = 1024;
+	else if ((p[0] == 'B' || p[0] == 'b') && !p[1])
+		base = 1000;
+	else if (*p)
+		return -EINVAL;
+	for (i = 0; i < (size_t)pwr; i++)
+		scale *= base;
+	/* floor(0.d1d2...dn * scale), innermost digit first; exact */
+	for (i = nfrac; i-- > 0;)
+		fpart = ((unsigned __int128)(frac[i] - '0') * scale + fpart) / 10;
+	total = (unsigned __int128)x * scale;
+	if (x && total / x != scale)
+		return -ERANGE;
+	total += fpart;
+	if (total > UINT64_MAX)
+		return -ERANGE;
+	*res = (uint64_t)total;
+	return 0;
 }

@@ -48,8 +48,10 @@ const char *out_ctime(int64_t t);
 const char *out_user(uid_t uid);
 const char *out_group(gid_t gid);
 
-/* Numbers a pointer-size buffer can hold. */
+/* A decimal int, whole string: 0, -EINVAL or -ERANGE. */
 int out_parse_int(const char *s, int *v);
+/* ipcmk's size syntax (see out.c): 0, -EINVAL or -ERANGE. */
+int out_parse_size(const char *s, uint64_t *res);
 
 /* ---- JSON ---- */
 void js_begin(void);			/* "{" */
