@@ -42,7 +42,7 @@ lib: $(LIB_SO) $(LIB_A) $(O)/uipc.pc
 $(O)/src/%.o: src/%.c $(wildcard src/*.h) include/uipc.h config.h
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -Isrc -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -DUIPC_VERSION_STRING=\"$(VERSION)\" -I. -Isrc -c $< -o $@
 
 $(LIB_SO): $(LIB_OBJ) src/uipc.map
 	$(call msg,LD,$@)
@@ -63,11 +63,7 @@ config.h:
 	@./configure >/dev/null
 
 # Each part of the tree brings its own fragment.
--include preload/build.mk
--include tools/build.mk
--include examples/build.mk
--include bench/build.mk
--include test/build.mk
+-include $(sort $(wildcard preload/build.mk tools/build.mk examples/build.mk bench/build.mk test/*/build.mk)) test/build.mk
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -82,7 +78,10 @@ install: all
 sanitize:
 	$(MAKE) O=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
 
+valgrind: tests
+	O=$(O) VALGRIND=1 ./test/run-all.sh
+
 clean:
 	rm -rf $(O) build-san
 
-.PHONY: all lib install clean sanitize check bench
+.PHONY: all lib install clean sanitize valgrind check tests bench demo

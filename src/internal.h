@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include <sys/types.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 
 #include "config.h"
 #include "atomic.h"
@@ -25,6 +28,9 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 #define MAX_ERRNO	4095
+#ifndef IPC_64
+#define IPC_64		0x0100
+#endif
 
 static inline void *ERR_PTR(long err) { return (void *)err; }
 static inline long PTR_ERR(const void *p) { return (long)p; }
@@ -145,6 +151,9 @@ struct obj {
 	union {
 		struct {
 			struct uipc_msq *q;
+			char *chunks;
+			struct uipc_msgwait *slots;
+			uint32_t nchunks;
 		} msg;
 		struct {
 			struct uipc_semset *set;
@@ -186,6 +195,8 @@ struct ipc_ops {
 	void (*repair)(struct obj *o);
 	/* usage an existing object holds in the registry */
 	uint64_t (*held_usage)(struct obj *o);
+	/* the data area is reserved as it is used, not at creation */
+	bool lazy_data;
 };
 
 extern const struct ipc_ops msg_ops, sem_ops, shm_ops;
@@ -211,5 +222,26 @@ int ipc_max_idx(int type);
 int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
 int ipc_ptr_ok(const void *p);
 int64_t ipc_now(void);
+
+/* ---- wait.c: waiter slots ---- */
+int wt_init(struct uipc_waiter *w);
+bool wt_alive(struct obj *o, struct uipc_waiter *w);
+int wt_claim(struct obj *o, struct uipc_waiter *w, uint64_t seq, uint32_t kind);
+void wt_release(struct obj *o, struct uipc_waiter *w);
+void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
+		 uint32_t state);
+int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
+	     int slice_ms);
+
+/* ---- the types' entry points (api.c calls these) ---- */
+int sem_get(key_t key, int nsems, int semflg);
+int sem_ctl(int semid, int semnum, int cmd, void *arg, int val);
+int sem_timedop(int semid, struct sembuf *sops, size_t nsops,
+		const struct timespec *timeout);
+int shm_get(key_t key, size_t size, int shmflg);
+void *shm_at(int shmid, const void *addr, int flg);
+int shm_dt(const void *addr);
+int shm_ctl(int shmid, int cmd, struct shmid_ds *buf);
+void ipc_for_each_cached(int type, void (*fn)(struct obj *));
 
 #endif /* UIPC_INTERNAL_H */

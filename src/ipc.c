@@ -545,7 +545,7 @@ static int obj_create(struct ns *ns, int type, int id,
 		goto fail_fd;
 	}
 	/* reserve the memory now: a full tmpfs fails here, not with SIGBUS */
-	err = posix_fallocate(fd, 0, size);
+	err = posix_fallocate(fd, 0, ops->lazy_data ? size - data : size);
 	if (err) {
 		err = err == ENOSPC || err == EFBIG ? -ENOMEM : -err;
 		goto fail_fd;
@@ -781,4 +781,12 @@ int ipc_stat_index(int type, int idx, bool any, struct obj **op)
 	}
 	*op = o;
 	return 0;
+}
+
+/* Call @fn on every cached object of @type (exit handlers). */
+void ipc_for_each_cached(int type, void (*fn)(struct obj *))
+{
+	for (int b = 0; b < CACHE_BUCKETS; b++)
+		for (struct obj *o = cache[type][b]; o; o = o->next)
+			fn(o);
 }

@@ -112,7 +112,7 @@ struct uipc_hdr {
 	uint32_t body_size;	/* bytes of the body */
 	uint32_t creator_pid;	/* for the tools */
 	uint64_t creator_start;	/* creator's start time */
-	uint64_t reserved[2];	/* zero */
+	uint64_t reserved[3];	/* zero */
 };
 
 _Static_assert(sizeof(struct uipc_lock) == 16, "uipc_lock");
@@ -121,6 +121,35 @@ _Static_assert(offsetof(struct uipc_hdr, lock) == 32, "hdr.lock");
 _Static_assert(offsetof(struct uipc_hdr, perm) == 48, "hdr.perm");
 _Static_assert(offsetof(struct uipc_hdr, ctime) == 80, "hdr.ctime");
 _Static_assert(sizeof(struct uipc_hdr) == 128, "uipc_hdr");
+
+/* ------------------------------------------------------------------ */
+/* Waiters (wait.c). */
+
+/*
+ * struct uipc_waiter - a process blocked in an operation on an object.
+ * The sleeper owns the slot from enqueue until it frees it again (under
+ * the object lock); state is its futex word.  Whoever completes its
+ * operation stores result, then state = UIPC_W_DONE, and wakes it after
+ * dropping the object lock.  mutex is a robust, process-shared pthread
+ * mutex the sleeper holds while it is queued: a waker that finds it
+ * EOWNERDEAD knows the sleeper died and drops the slot.
+ */
+#define UIPC_W_FREE		0u
+#define UIPC_W_WAIT		1u	/* queued, operation pending */
+#define UIPC_W_DONE		2u	/* completed, result set */
+#define UIPC_W_RETRY		3u	/* woken to try again itself */
+
+struct uipc_waiter {
+	uint32_t state;		/* futex word, UIPC_W_* */
+	int32_t result;		/* 0 or -errno when DONE */
+	uint32_t pid;
+	uint32_t kind;		/* type-specific */
+	uint64_t start;		/* the sleeper's start time */
+	uint64_t seq;		/* FIFO position */
+	uint64_t mutex[6];	/* pthread_mutex_t (robust, pshared) */
+};
+
+_Static_assert(sizeof(struct uipc_waiter) == 80, "uipc_waiter");
 
 /* ------------------------------------------------------------------ */
 /* Message queue body (msg.c, msgbuf.c). */
@@ -133,28 +162,121 @@ struct uipc_msq {
 	uint32_t lrpid;		/* last msgrcv pid */
 	int64_t stime;		/* last msgsnd time */
 	int64_t rtime;		/* last msgrcv time */
-	uint64_t reserved[3];	/* zero; msg.c's storage geometry follows */
+	uint32_t head;		/* first message: chunk index + 1, 0 = none */
+	uint32_t tail;		/* last message, likewise */
+	uint32_t free;		/* free chunk list, likewise */
+	uint32_t nchunks;	/* chunks the file has room for */
+	uint32_t hw;		/* chunks ever handed out (high water) */
+	uint32_t reserved_chunks; /* chunks backed by fallocate */
+	uint32_t chunks_off;	/* offset of chunk 0 (page aligned) */
+	uint32_t nslots;	/* waiter slots */
+	uint32_t slots_off;	/* offset of struct uipc_msgwait[nslots] */
+	uint32_t pad;
+	uint64_t wseq;		/* FIFO counter for waiters */
 };
 
-_Static_assert(sizeof(struct uipc_msq) == 72, "uipc_msq");
+/*
+ * Messages are chains of 64-byte chunks.  The first chunk of a message
+ * is a struct uipc_msghdr; the others are struct uipc_msgcont.  Chunk
+ * links are chunk index + 1 (0 ends a chain).
+ */
+#define UIPC_MSG_CHUNK		64
+#define UIPC_MSG_HDR_DATA	40
+#define UIPC_MSG_CONT_DATA	60
+
+struct uipc_msghdr {
+	uint32_t next;		/* this message's next chunk (as uipc_msgcont) */
+	uint32_t next_msg;	/* the next message in the queue */
+	int64_t type;		/* mtype */
+	uint32_t len;		/* bytes of mtext */
+	uint32_t nchunks;	/* chunks in this message's chain */
+	uint8_t data[UIPC_MSG_HDR_DATA];
+};
+
+struct uipc_msgcont {
+	uint32_t next;
+	uint8_t data[UIPC_MSG_CONT_DATA];
+};
+
+#define UIPC_MSGW_SEND		1u
+#define UIPC_MSGW_RECV		2u
+
+struct uipc_msgwait {
+	struct uipc_waiter w;	/* w.kind: UIPC_MSGW_SEND or _RECV */
+	int64_t type;		/* receiver: msgtyp */
+	uint64_t size;		/* receiver: buffer size; sender: message size */
+	int32_t flags;		/* receiver: msgflg */
+	uint32_t pad;
+};
+
+_Static_assert(sizeof(struct uipc_msq) == 96, "uipc_msq");
+_Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
+_Static_assert(offsetof(struct uipc_msghdr, next) == offsetof(struct uipc_msgcont, next),
+	       "free chunks chain through the same field");
+_Static_assert(sizeof(struct uipc_msgcont) == UIPC_MSG_CHUNK, "uipc_msgcont");
+_Static_assert(sizeof(struct uipc_msgwait) == 104, "uipc_msgwait");
 
 /* ------------------------------------------------------------------ */
-/* Semaphore set body (sem.c, undo.c). */
+/* Semaphore set body (sem.c). */
+
 
 struct uipc_semset {
 	uint32_t nsems;		/* sem_nsems */
 	uint32_t sems_off;	/* offset of struct uipc_sem[nsems] */
-	uint64_t reserved[3];	/* zero; sem.c's geometry follows */
+	uint32_t nslots;	/* waiter slots */
+	uint32_t slots_off;	/* offset of struct uipc_semwait[nslots] */
+	uint32_t nundo;		/* undo records */
+	uint32_t undo_off;	/* offset of the first undo record */
+	uint32_t undo_size;	/* bytes per undo record */
+	uint32_t pad;
+	uint64_t wseq;		/* FIFO counter for waiters */
+	uint64_t reserved;	/* zero */
 };
 
+/*
+ * uipc_sem.val: bits 0-15 semval; UIPC_SEM_WAITERS: some queued waiter's
+ * operation involves this semaphore; UIPC_SEM_LOCKED: the holder of the
+ * set lock is working on it.  While either flag is set the value changes
+ * only under the set lock; otherwise a single operation may change it
+ * with one compare-and-swap (the fast path).
+ */
+#define UIPC_SEM_VALMASK	0xffffu
+#define UIPC_SEM_WAITERS	0x40000000u
+#define UIPC_SEM_LOCKED		0x80000000u
+
 struct uipc_sem {
-	uint32_t val;		/* semval (bits 0-15) and flags, see sem.c */
+	uint32_t val;		/* semval and flags, above */
 	uint32_t pid;		/* sempid */
 	int64_t otime;		/* last semop time on this semaphore */
 };
 
-_Static_assert(sizeof(struct uipc_semset) == 32, "uipc_semset");
+#define UIPC_SEM_SLOT_OPS	32	/* operations stored with a waiter */
+
+struct uipc_sop {
+	uint16_t num;
+	int16_t op;
+	int16_t flg;
+};
+
+struct uipc_semwait {
+	struct uipc_waiter w;
+	uint32_t nsops;
+	uint32_t blocking;	/* index of the operation that blocks */
+	struct uipc_sop sops[UIPC_SEM_SLOT_OPS];
+};
+
+/* An undo record: header, then int16_t adj[nsems], padded to 8 bytes. */
+struct uipc_semundo {
+	uint32_t pid;		/* 0: free */
+	uint32_t pad;
+	uint64_t start;
+};
+
+_Static_assert(sizeof(struct uipc_semset) == 48, "uipc_semset");
 _Static_assert(sizeof(struct uipc_sem) == 16, "uipc_sem");
+_Static_assert(sizeof(struct uipc_sop) == 6, "uipc_sop");
+_Static_assert(sizeof(struct uipc_semwait) == 280, "uipc_semwait");
+_Static_assert(sizeof(struct uipc_semundo) == 16, "uipc_semundo");
 
 /* ------------------------------------------------------------------ */
 /* Shared memory segment body (shm.c). */
@@ -169,10 +291,20 @@ struct uipc_shmseg {
 	uint32_t pad;
 	int64_t atime;		/* last attach */
 	int64_t dtime;		/* last detach */
-	uint64_t reserved[3];	/* zero; shm.c's attach table follows */
+	uint32_t att_off;	/* offset of struct uipc_shmatt[att_cap] */
+	uint32_t att_cap;
+	uint64_t reserved[2];	/* zero */
+};
+
+/* Who holds attachments: count per process (pid, start time). */
+struct uipc_shmatt {
+	uint32_t pid;		/* 0: free */
+	uint32_t count;
+	uint64_t start;
 };
 
 _Static_assert(sizeof(struct uipc_shmseg) == 80, "uipc_shmseg");
+_Static_assert(sizeof(struct uipc_shmatt) == 16, "uipc_shmatt");
 
 /* ------------------------------------------------------------------ */
 /* The registry (ns.c). */

@@ -49,6 +49,7 @@ const struct ipc_ops msg_ops = {
 	.init = msg_init,
 	.validate = msg_validate,
 	.repair = msg_repair,
+	.lazy_data = true,
 };
 
 int msg_get(key_t key, int msgflg)

@@ -2,32 +2,104 @@
 /*
  * msgop.c - message storage, msgsnd and msgrcv.
  *
- * Not written yet: this first version gives a queue its counters only, and
- * msgsnd/msgrcv fail with ENOSYS.
+ * Behaviour (kernel ipc/msg.c): a message fits when msg_cbytes plus its
+ * size stays within msg_qbytes and msg_qnum plus one does too (the kernel
+ * bounds the count by msg_qbytes as well).  Receive selects the first
+ * message (msgtyp 0), the first of type msgtyp (> 0), the first not of
+ * that type (MSG_EXCEPT), or the first of the lowest type <= |msgtyp|
+ * (< 0); MSG_COPY copies message number msgtyp without removing it and
+ * requires IPC_NOWAIT.  A message longer than the buffer is E2BIG unless
+ * MSG_NOERROR truncates it (and then it is removed).  Blocked senders and
+ * receivers wake on a matching change, EIDRM on removal, EINTR on a
+ * signal, EAGAIN when the extension's timeout passes.
+ *
+ * Internals: the queue file holds a chain of 64-byte chunks per message
+ * (struct uipc_msghdr, then uipc_msgcont), so storage never fragments:
+ * a message needs one chunk per 60 bytes beyond the first 40, wherever
+ * they are.  The chunk area is sized for msg_qbytes up to
+ * max(4 * msgmnb, 1 MiB) and backed by fallocate as it is first used.
+ * A send allocates and fills chunks (unreachable until linked, so a crash
+ * leaves nothing), then links the message through the journal; a receive
+ * copies out, then unlinks it and returns the chain to the free list in
+ * two journalled stores.  Waiters (struct uipc_msgwait) are woken to
+ * retry: the first matching receiver when a message arrives, every sender
+ * when room is made.
  */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <unistd.h>
+
 #include "msg.h"
+
+#define MSG_NSLOTS	64
+#define MSG_GROW_CHUNKS	1024	/* chunks reserved at a time (64 KiB) */
+#define MSG_SLICE_MS	1000
+
+#ifndef MSG_COPY
+#define MSG_COPY	040000
+#endif
+
+static uint64_t cap_bytes(long msgmnb)
+{
+	uint64_t c = (uint64_t)msgmnb * 4;
+
+	return c < (1u << 20) ? (1u << 20) : c;
+}
 
 int msq_geometry(long msgmnb, size_t *body, size_t *journal, size_t *data)
 {
-	*body = sizeof(struct uipc_msq);
-	*journal = 32 * sizeof(struct uipc_jent);
-	*data = 0;
+	uint64_t cap = cap_bytes(msgmnb);
+	uint64_t chunks = cap + cap / 40 + 2;
+
+	if (chunks > UINT32_MAX / 2)
+		return -ENOMEM;
+	*body = sizeof(struct uipc_msq) + MSG_NSLOTS * sizeof(struct uipc_msgwait);
+	*journal = 64 * sizeof(struct uipc_jent);
+	*data = chunks * UIPC_MSG_CHUNK;
 	return 0;
 }
 
 int msq_init(struct obj *o, uint64_t qbytes)
 {
 	struct uipc_msq *q = (struct uipc_msq *)(o->base + o->hdr->body_off);
+	size_t body, journal, data = 0;
+	int err;
 
 	q->qbytes = qbytes;
+	err = msq_geometry(lim_cached()->msgmnb, &body, &journal, &data);
+	if (err)
+		return err;
+	q->nchunks = (uint32_t)(data / UIPC_MSG_CHUNK);
+	q->chunks_off = (uint32_t)(o->size - data);
+	q->nslots = MSG_NSLOTS;
+	q->slots_off = o->hdr->body_off + sizeof(*q);
+	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
+		err = wt_init(&((struct uipc_msgwait *)(o->base + q->slots_off) + i)->w);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
 int msq_validate(struct obj *o)
 {
-	if (o->hdr->body_size < sizeof(struct uipc_msq))
+	struct uipc_hdr *h = o->hdr;
+	struct uipc_msq *q;
+
+	if (h->body_size < sizeof(*q) + MSG_NSLOTS * sizeof(struct uipc_msgwait))
 		return UIPC_CORRUPT;
-	o->u.msg.q = (struct uipc_msq *)(o->base + o->hdr->body_off);
+	q = (struct uipc_msq *)(o->base + h->body_off);
+	if (q->nslots != MSG_NSLOTS || q->slots_off != h->body_off + sizeof(*q) ||
+	    q->chunks_off < (uint64_t)h->body_off + h->body_size ||
+	    q->chunks_off % UIPC_MSG_CHUNK ||
+	    (uint64_t)q->chunks_off + (uint64_t)q->nchunks * UIPC_MSG_CHUNK != o->size)
+		return UIPC_CORRUPT;
+	o->u.msg.q = q;
+	o->u.msg.chunks = o->base + q->chunks_off;
+	o->u.msg.slots = (struct uipc_msgwait *)(o->base + q->slots_off);
+	o->u.msg.nchunks = q->nchunks;
 	return 0;
 }
 
@@ -39,10 +111,538 @@ void msq_reap(struct obj *o)
 {
 }
 
+/* ---- chunks ---- */
+
+/* Chunk @link (index + 1), or NULL if out of range (corrupt). */
+static void *chunk(struct obj *o, uint32_t link)
+{
+	if (!link || link > o->u.msg.nchunks ||
+	    link > READ_ONCE(o->u.msg.q->hw))
+		return NULL;
+	return o->u.msg.chunks + (size_t)(link - 1) * UIPC_MSG_CHUNK;
+}
+
+static uint32_t chunks_for(size_t len)
+{
+	if (len <= UIPC_MSG_HDR_DATA)
+		return 1;
+	return 1 + (uint32_t)((len - UIPC_MSG_HDR_DATA + UIPC_MSG_CONT_DATA - 1) /
+			      UIPC_MSG_CONT_DATA);
+}
+
+/* Back chunks [reserved, reserved + n) with memory.  Lock held. */
+static int reserve_chunks(struct obj *o, uint32_t upto)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	uint32_t have = READ_ONCE(q->reserved_chunks);
+	struct ns *ns = ns_get();
+	char name[64];
+	uint32_t want;
+	int fd, err;
+
+	if (upto <= have)
+		return 0;
+	want = upto + MSG_GROW_CHUNKS;
+	if (want > o->u.msg.nchunks)
+		want = o->u.msg.nchunks;
+	if (IS_ERR(ns))
+		return PTR_ERR(ns);
+	ns_obj_name(name, sizeof(name), o->type, o->id);
+	fd = openat(ns->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOMEM;
+	err = fallocate(fd, 0, (off_t)q->chunks_off + (off_t)have * UIPC_MSG_CHUNK,
+			(off_t)(want - have) * UIPC_MSG_CHUNK);
+	close(fd);
+	if (err < 0)
+		return -ENOMEM;
+	jw32(&o->jc, &q->reserved_chunks, want);
+	return 0;
+}
+
+/*
+ * Take @n chunks and chain them; returns the first link, 0 if there is
+ * no room (the caller waits), or -errno.  Lock held.
+ */
+static long alloc_chain(struct obj *o, uint32_t n, uint32_t *links)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	uint32_t fl = READ_ONCE(q->free), hw = READ_ONCE(q->hw);
+	uint32_t got = 0;
+	int err;
+
+	/* count what the free list and the untouched area can give */
+	while (got < n && fl) {
+		struct uipc_msgcont *c = chunk(o, fl);
+
+		if (!c)
+			return UIPC_CORRUPT;
+		links[got++] = fl;
+		fl = READ_ONCE(c->next);
+	}
+	if (got < n) {
+		if (hw + (n - got) > o->u.msg.nchunks)
+			return 0;
+		err = reserve_chunks(o, hw + (n - got));
+		if (err)
+			return err;
+		while (got < n)
+			links[got++] = ++hw;
+		jw32(&o->jc, &q->hw, hw);
+	}
+	jw32(&o->jc, &q->free, fl);
+	return links[0];
+}
+
+/* ---- waiters ---- */
+
+static struct uipc_msgwait *msg_enqueue(struct obj *o, uint32_t kind,
+					int64_t type, uint64_t size, int flags)
+{
+	struct uipc_msq *q = o->u.msg.q;
+
+	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
+		struct uipc_msgwait *mw = &o->u.msg.slots[i];
+
+		if (READ_ONCE(mw->w.state) != UIPC_W_FREE)
+			continue;
+		if (!jn_room(&o->jc, 12))
+			jn_commit(&o->jc);
+		if (wt_claim(o, &mw->w, READ_ONCE(q->wseq) + 1, kind))
+			continue;
+		jw64(&o->jc, &q->wseq, READ_ONCE(q->wseq) + 1);
+		jws64(&o->jc, &mw->type, type);
+		jw64(&o->jc, &mw->size, size);
+		jws32(&o->jc, &mw->flags, flags);
+		return mw;
+	}
+	return NULL;
+}
+
+static bool type_matches(int64_t mtype, long msgtyp, int flags)
+{
+	if (msgtyp == 0)
+		return true;
+	if (msgtyp > 0)
+		return flags & MSG_EXCEPT ? mtype != msgtyp : mtype == msgtyp;
+	return mtype <= -msgtyp;
+}
+
+/* Tell waiters of @kind to retry: all, or the first live one matching @mtype. */
+static uint32_t msg_wake_mark(struct obj *o, uint32_t kind, bool all,
+			      int64_t mtype, uint32_t *wake)
+{
+	uint32_t nw = 0;
+
+	for (;;) {
+		struct uipc_msgwait *best = NULL;
+
+		for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
+			struct uipc_msgwait *mw = &o->u.msg.slots[i];
+
+			if (READ_ONCE(mw->w.state) != UIPC_W_WAIT ||
+			    READ_ONCE(mw->w.kind) != kind)
+				continue;
+			if (kind == UIPC_MSGW_RECV &&
+			    !type_matches(mtype, (long)READ_ONCE(mw->type),
+					  READ_ONCE(mw->flags)))
+				continue;
+			if (!best || READ_ONCE(mw->w.seq) < READ_ONCE(best->w.seq))
+				best = mw;
+		}
+		if (!best)
+			return nw;
+		if (!jn_room(&o->jc, 3))
+			jn_commit(&o->jc);
+		if (wt_alive(o, &best->w)) {
+			wt_complete(o, &best->w, 0, UIPC_W_RETRY);
+			wake[nw++] = (uint32_t)(best - o->u.msg.slots);
+			if (!all)
+				return nw;
+		}
+	}
+}
+
+static void msg_wake(struct obj *o, const uint32_t *wake, uint32_t nw)
+{
+	for (uint32_t i = 0; i < nw; i++)
+		fx_wake(&o->u.msg.slots[wake[i]].w.state, 1);
+}
+
+/*
+ * Sleep in @mw until woken, the deadline, or a signal; then take the slot
+ * back.  Returns 0 (retry), or -EINTR/-EAGAIN/-EIDRM.  Lock NOT held on
+ * entry; held on return.
+ */
+static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
+		     const struct timespec *deadline)
+{
+	int r;
+
+	do {
+		r = wt_sleep(&mw->w, deadline, MSG_SLICE_MS);
+	} while (!r && READ_ONCE(mw->w.state) == UIPC_W_WAIT &&
+		 READ_ONCE(o->hdr->state) == UIPC_S_LIVE);
+	ipc_obj_lock(o);
+	if (READ_ONCE(mw->w.state) == UIPC_W_DONE)
+		r = READ_ONCE(mw->w.result);
+	else if (READ_ONCE(mw->w.state) == UIPC_W_RETRY)
+		r = 0;
+	wt_release(o, &mw->w);
+	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE)
+		r = -EIDRM;
+	return r;
+}
+
+/* ---- msgsnd ---- */
+
+static bool fits(struct uipc_msq *q, size_t msgsz)
+{
+	uint64_t qb = READ_ONCE(q->qbytes);
+
+	return msgsz + READ_ONCE(q->cbytes) <= qb && 1 + READ_ONCE(q->qnum) <= qb;
+}
+
+/* Store a message at the tail.  Lock held.  0, 1 (no room), or -errno. */
+static int msg_store(struct obj *o, long mtype, const char *text, size_t len)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	uint32_t n = chunks_for(len);
+	uint32_t small[64], *links = small;
+	struct uipc_msghdr *h;
+	size_t done;
+	long first;
+
+	if (n > 64) {
+		links = malloc(n * sizeof(*links));
+		if (!links)
+			return -ENOMEM;
+	}
+	if (!jn_room(&o->jc, 16))
+		jn_commit(&o->jc);
+	first = alloc_chain(o, n, links);
+	if (first <= 0) {
+		if (links != small)
+			free(links);
+		return first < 0 ? (int)first : 1;
+	}
+	/* fill the chunks: unreachable until linked below */
+	h = chunk(o, links[0]);
+	h->next_msg = 0;
+	h->type = mtype;
+	h->len = (uint32_t)len;
+	h->nchunks = n;
+	done = len < UIPC_MSG_HDR_DATA ? len : UIPC_MSG_HDR_DATA;
+	memcpy(h->data, text, done);
+	h->next = n > 1 ? links[1] : 0;
+	for (uint32_t i = 1; i < n; i++) {
+		struct uipc_msgcont *c = chunk(o, links[i]);
+		size_t k = len - done < UIPC_MSG_CONT_DATA ? len - done :
+							     UIPC_MSG_CONT_DATA;
+
+		memcpy(c->data, text + done, k);
+		done += k;
+		c->next = i + 1 < n ? links[i + 1] : 0;
+	}
+	if (links != small)
+		free(links);
+	/* link it */
+	if (READ_ONCE(q->tail)) {
+		struct uipc_msghdr *t = chunk(o, READ_ONCE(q->tail));
+
+		if (!t)
+			return UIPC_CORRUPT;
+		jw32(&o->jc, &t->next_msg, (uint32_t)first);
+	} else {
+		jw32(&o->jc, &q->head, (uint32_t)first);
+	}
+	jw32(&o->jc, &q->tail, (uint32_t)first);
+	jw64(&o->jc, &q->qnum, READ_ONCE(q->qnum) + 1);
+	jw64(&o->jc, &q->cbytes, READ_ONCE(q->cbytes) + len);
+	return 0;
+}
+
+int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
+	    const struct timespec *timeout)
+{
+	const struct msgbuf *mb = msgp;
+	struct timespec deadline;
+	struct uipc_msgwait *mw;
+	uint32_t wake[MSG_NSLOTS], nw = 0;
+	struct obj *o;
+	long mtype;
+	int r;
+
+	if (ipc_ptr_ok(msgp))
+		return -EFAULT;
+	mtype = mb->mtype;
+	if (msgsz > (size_t)lim_cached()->msgmax || (long)msgsz < 0 || msqid < 0)
+		return -EINVAL;
+	if (mtype < 1)
+		return -EINVAL;
+	if (timeout) {
+		r = fx_deadline(timeout, &deadline);
+		if (r)
+			return r;
+	}
+	o = ipc_obj_get(UIPC_T_MSG, msqid);
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	if (ipcperms(&o->hdr->perm, 0222)) {
+		ipc_obj_put(o);
+		return -EACCES;
+	}
+	ipc_obj_lock(o);
+	for (;;) {
+		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+			r = -EIDRM;
+			break;
+		}
+		if (fits(o->u.msg.q, msgsz)) {
+			r = msg_store(o, mtype, mb->mtext, msgsz);
+			if (r <= 0)
+				break;
+		}
+		if (msgflg & IPC_NOWAIT) {
+			r = -EAGAIN;
+			break;
+		}
+		mw = msg_enqueue(o, UIPC_MSGW_SEND, 0, msgsz, msgflg);
+		ipc_obj_unlock(o);
+		if (!mw) {
+			struct timespec nap = { 0, 2000000 };
+
+			if (nanosleep(&nap, NULL) < 0) {
+				ipc_obj_put(o);
+				return -EINTR;
+			}
+			ipc_obj_lock(o);
+			continue;
+		}
+		r = msg_sleep(o, mw, timeout ? &deadline : NULL);
+		if (r)
+			break;
+	}
+	if (r == 0) {
+		struct uipc_msq *q = o->u.msg.q;
+
+		jw32(&o->jc, &q->lspid, (uint32_t)proc_self()->pid);
+		jws64(&o->jc, &q->stime, ipc_now());
+		nw = msg_wake_mark(o, UIPC_MSGW_RECV, false, mtype, wake);
+	}
+	ipc_obj_unlock(o);
+	msg_wake(o, wake, nw);
+	ipc_obj_put(o);
+	return r;
+}
+
+/* ---- msgrcv ---- */
+
+/* Find the message to receive; *prevp is the link before it (0: head). */
+static long msg_find(struct obj *o, long msgtyp, int flags, uint32_t *prevp)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	uint32_t link = READ_ONCE(q->head), prev = 0, best = 0, best_prev = 0;
+	int64_t best_type = 0;
+	uint64_t n = 0, limit = o->u.msg.nchunks;
+
+	while (link) {
+		struct uipc_msghdr *h = chunk(o, link);
+
+		if (!h || n++ > limit)
+			return UIPC_CORRUPT;
+		if (flags & MSG_COPY) {
+			if ((long)(n - 1) == msgtyp) {
+				*prevp = prev;
+				return link;
+			}
+		} else if (type_matches(READ_ONCE(h->type), msgtyp, flags)) {
+			if (msgtyp >= 0) {
+				*prevp = prev;
+				return link;
+			}
+			if (!best || READ_ONCE(h->type) < best_type) {
+				best = link;
+				best_prev = prev;
+				best_type = READ_ONCE(h->type);
+				if (best_type == 1)
+					break;
+			}
+		}
+		prev = link;
+		link = READ_ONCE(h->next_msg);
+	}
+	*prevp = best_prev;
+	return best;
+}
+
+/* Copy message @link out (up to @max bytes); returns bytes or -errno. */
+static long msg_copy_out(struct obj *o, uint32_t link, struct msgbuf *mb,
+			 size_t max, uint32_t *lastp)
+{
+	struct uipc_msghdr *h = chunk(o, link);
+	size_t len = READ_ONCE(h->len), want, done, k;
+	uint32_t n = READ_ONCE(h->nchunks), c = READ_ONCE(h->next), last = link;
+
+	if (len > (size_t)o->u.msg.nchunks * UIPC_MSG_CHUNK || n != chunks_for(len))
+		return UIPC_CORRUPT;
+	want = len < max ? len : max;
+	mb->mtype = (long)READ_ONCE(h->type);
+	done = want < UIPC_MSG_HDR_DATA ? want : UIPC_MSG_HDR_DATA;
+	memcpy(mb->mtext, h->data, done);
+	for (uint32_t i = 1; i < n; i++) {
+		struct uipc_msgcont *cc = chunk(o, c);
+
+		if (!cc)
+			return UIPC_CORRUPT;
+		k = want - done < UIPC_MSG_CONT_DATA ? want - done : UIPC_MSG_CONT_DATA;
+		memcpy(mb->mtext + done, cc->data, k);
+		done += k;
+		last = c;
+		c = READ_ONCE(cc->next);
+	}
+	if (c)
+		return UIPC_CORRUPT;
+	*lastp = last;
+	return (long)want;
+}
+
+ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
+		int msgflg, const struct timespec *timeout)
+{
+	struct timespec deadline;
+	struct uipc_msgwait *mw;
+	uint32_t wake[MSG_NSLOTS], nw = 0;
+	struct obj *o;
+	long r;
+
+	if (msqid < 0 || (long)msgsz < 0)
+		return -EINVAL;
+	if (msgflg & MSG_COPY) {
+		if ((msgflg & MSG_EXCEPT) || !(msgflg & IPC_NOWAIT))
+			return -EINVAL;
+		if (msgsz > (size_t)lim_cached()->msgmax)
+			msgsz = (size_t)lim_cached()->msgmax;
+	}
+	if (timeout) {
+		r = fx_deadline(timeout, &deadline);
+		if (r)
+			return r;
+	}
+	o = ipc_obj_get(UIPC_T_MSG, msqid);
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	if (ipcperms(&o->hdr->perm, 0444)) {
+		ipc_obj_put(o);
+		return -EACCES;
+	}
+	ipc_obj_lock(o);
+	for (;;) {
+		struct uipc_msq *q = o->u.msg.q;
+		uint32_t prev = 0, last = 0;
+		long link;
+
+		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+			r = -EIDRM;
+			break;
+		}
+		link = msg_find(o, msgtyp, msgflg, &prev);
+		if (link < 0) {
+			r = link;
+			break;
+		}
+		if (link) {
+			struct uipc_msghdr *h = chunk(o, (uint32_t)link);
+			size_t len = READ_ONCE(h->len);
+
+			if (msgsz < len && !(msgflg & MSG_NOERROR)) {
+				r = -E2BIG;
+				break;
+			}
+			if (ipc_ptr_ok(msgp)) {
+				r = -EFAULT;
+				break;
+			}
+			r = msg_copy_out(o, (uint32_t)link, msgp, msgsz, &last);
+			if (r < 0 || (msgflg & MSG_COPY))
+				break;
+			/* unlink, free the chain, account */
+			if (!jn_room(&o->jc, 12))
+				jn_commit(&o->jc);
+			if (prev) {
+				struct uipc_msghdr *p = chunk(o, prev);
+
+				jw32(&o->jc, &p->next_msg, READ_ONCE(h->next_msg));
+			} else {
+				jw32(&o->jc, &q->head, READ_ONCE(h->next_msg));
+			}
+			if (READ_ONCE(q->tail) == (uint32_t)link)
+				jw32(&o->jc, &q->tail, prev);
+			if (last == (uint32_t)link)
+				jw32(&o->jc, &h->next, READ_ONCE(q->free));
+			else
+				jw32(&o->jc, &((struct uipc_msgcont *)chunk(o, last))->next,
+				     READ_ONCE(q->free));
+			jw32(&o->jc, &q->free, (uint32_t)link);
+			jw64(&o->jc, &q->qnum, READ_ONCE(q->qnum) - 1);
+			jw64(&o->jc, &q->cbytes, READ_ONCE(q->cbytes) - len);
+			jw32(&o->jc, &q->lrpid, (uint32_t)proc_self()->pid);
+			jws64(&o->jc, &q->rtime, ipc_now());
+			nw = msg_wake_mark(o, UIPC_MSGW_SEND, true, 0, wake);
+			break;
+		}
+		if (msgflg & IPC_NOWAIT) {
+			r = -ENOMSG;
+			break;
+		}
+		mw = msg_enqueue(o, UIPC_MSGW_RECV, msgtyp, msgsz, msgflg);
+		ipc_obj_unlock(o);
+		if (!mw) {
+			struct timespec nap = { 0, 2000000 };
+
+			if (nanosleep(&nap, NULL) < 0) {
+				ipc_obj_put(o);
+				return -EINTR;
+			}
+			ipc_obj_lock(o);
+			continue;
+		}
+		r = msg_sleep(o, mw, timeout ? &deadline : NULL);
+		if (r)
+			break;
+	}
+	ipc_obj_unlock(o);
+	msg_wake(o, wake, nw);
+	ipc_obj_put(o);
+	return r;
+}
+
+/* ---- for msgctl ---- */
+
+static void msq_count_one(struct obj *o, void *arg)
+{
+	int *t = arg;
+
+	t[0] += (int)READ_ONCE(o->u.msg.q->qnum);
+	t[1] += (int)READ_ONCE(o->u.msg.q->cbytes);
+}
+
+/* MSG_INFO: messages and bytes in all queues of the namespace. */
 void msq_totals(int *msgs, int *bytes)
 {
-	*msgs = 0;
-	*bytes = 0;
+	int t[2] = { 0, 0 };
+	int max = ipc_max_idx(UIPC_T_MSG);
+
+	for (int i = 0; i <= max; i++) {
+		struct obj *o;
+
+		if (ipc_stat_index(UIPC_T_MSG, i, true, &o) == 0) {
+			msq_count_one(o, t);
+			ipc_obj_put(o);
+		}
+	}
+	*msgs = t[0];
+	*bytes = t[1];
 }
 
 int msq_set_qbytes(struct obj *o, uint64_t qbytes)
@@ -51,26 +651,30 @@ int msq_set_qbytes(struct obj *o, uint64_t qbytes)
 	return 0;
 }
 
+/* IPC_SET may have made room: every sender retries. */
 void msq_after_set(struct obj *o)
 {
+	uint32_t wake[MSG_NSLOTS], nw;
+
+	ipc_obj_lock(o);
+	nw = msg_wake_mark(o, UIPC_MSGW_SEND, true, 0, wake);
+	ipc_obj_unlock(o);
+	msg_wake(o, wake, nw);
 }
 
 void msq_rmid_locked(struct obj *o)
 {
+	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
+		struct uipc_msgwait *mw = &o->u.msg.slots[i];
+
+		if (READ_ONCE(mw->w.state) == UIPC_W_WAIT)
+			wt_complete(o, &mw->w, -EIDRM, UIPC_W_DONE);
+	}
 }
 
 void msq_rmid_after(struct obj *o)
 {
-}
-
-int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
-	    const struct timespec *timeout)
-{
-	return -ENOSYS;
-}
-
-ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
-		int msgflg, const struct timespec *timeout)
-{
-	return -ENOSYS;
+	for (uint32_t i = 0; i < MSG_NSLOTS; i++)
+		if (READ_ONCE(o->u.msg.slots[i].w.state) == UIPC_W_DONE)
+			fx_wake(&o->u.msg.slots[i].w.state, 1);
 }

@@ -1,0 +1,1144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sem.c - semaphore sets: semget, semop/semtimedop, semctl, SEM_UNDO.
+ *
+ * Behaviour (kernel ipc/sem.c): the operations of one semop call are
+ * applied all together or not at all, evaluated in order (several on one
+ * semaphore add up); the first one that cannot proceed decides: ERANGE
+ * past SEMVMX (or an undo adjustment past SEMAEM), or blocking, which
+ * with IPC_NOWAIT on that operation is EAGAIN.  Blocked callers are
+ * served in arrival order: after every change, queued operations are
+ * retried oldest first, and whenever one that alters values completes the
+ * scan starts over.  sempid is set for every semaphore an operation names,
+ * the set's otime (the newest of the semaphores' otimes) on the first one.
+ * SEM_UNDO adjustments are kept per process (pid and start time) and per
+ * set, applied at exit with the kernel's clamping (to 0 .. SEMVMX), also
+ * when the process was killed: the next caller that would block, every
+ * semctl that reads values, and sleeping waiters (every 100 ms) look for
+ * records of dead processes and apply them.  SETVAL and SETALL clear the
+ * adjustments of the semaphores they set.  GETNCNT/GETZCNT count the
+ * blocked processes whose blocking operation is on that semaphore.
+ *
+ * Internals: see struct uipc_sem in layout.h.  A lone operation without
+ * SEM_UNDO on a semaphore that nobody waits for is one compare-and-swap
+ * on the value word (no lock, no system call).  Everything else runs
+ * under the set lock: the semaphores it touches are marked LOCKED first,
+ * which sends concurrent fast-path callers to the lock, and every store
+ * goes through the journal.  Wakeups are issued after unlocking.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sem.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define SEMVMX_K	32767
+#define SEMAEM_K	SEMVMX_K
+#define SEMMNI_K	32000
+#define SEMMSL_K	32000
+#define SEMMNS_K	(SEMMNI_K * SEMMSL_K)
+#define SEMOPM_K	500
+#define SEMUSZ_K	20
+#define SEM_NSLOTS	64
+#define SEM_SLICE_MS	100
+#define SEM_UNDO_BYTES	(1u << 20)
+
+/* Private per-process state of a mapped set. */
+struct sem_priv {
+	uint32_t undo_idx;	/* our undo record, if it still is ours */
+	uint32_t nwake;		/* waiters to wake after unlocking */
+	uint32_t wake[SEM_NSLOTS];
+};
+
+static inline struct uipc_semwait *slot_at(struct obj *o, uint32_t i)
+{
+	struct uipc_semset *s = o->u.sem.set;
+
+	return (struct uipc_semwait *)(o->base + s->slots_off) + i;
+}
+
+static inline struct uipc_semundo *undo_at(struct obj *o, uint32_t i)
+{
+	struct uipc_semset *s = o->u.sem.set;
+
+	return (struct uipc_semundo *)(o->base + s->undo_off +
+				       (size_t)i * s->undo_size);
+}
+
+static inline int16_t *undo_adj(struct uipc_semundo *u)
+{
+	return (int16_t *)(u + 1);
+}
+
+static size_t undo_size(uint32_t nsems)
+{
+	return sizeof(struct uipc_semundo) + (((size_t)nsems * 2 + 7) & ~7ul);
+}
+
+static uint32_t undo_count(uint32_t nsems)
+{
+	size_t n = SEM_UNDO_BYTES / undo_size(nsems);
+
+	return n < 16 ? 16 : n > 256 ? 256 : (uint32_t)n;
+}
+
+/* ---- geometry, creation, validation ---- */
+
+static int sem_geometry(const struct ipc_params *p, size_t *body,
+			size_t *journal, size_t *data)
+{
+	uint32_t n = (uint32_t)p->u.nsems;
+
+	*body = sizeof(struct uipc_semset) + (size_t)n * sizeof(struct uipc_sem) +
+		SEM_NSLOTS * sizeof(struct uipc_semwait) +
+		(size_t)undo_count(n) * undo_size(n);
+	*journal = (64 + 4 * (size_t)n + 8 * UIPC_SEM_SLOT_OPS) *
+		   sizeof(struct uipc_jent);
+	*data = 0;
+	return 0;
+}
+
+static int sem_init_body(struct obj *o, const struct ipc_params *p)
+{
+	struct uipc_semset *s = (struct uipc_semset *)(o->base + o->hdr->body_off);
+	uint32_t n = (uint32_t)p->u.nsems;
+
+	s->nsems = n;
+	s->sems_off = o->hdr->body_off + sizeof(*s);
+	s->nslots = SEM_NSLOTS;
+	s->slots_off = s->sems_off + n * sizeof(struct uipc_sem);
+	s->nundo = undo_count(n);
+	s->undo_off = s->slots_off + SEM_NSLOTS * sizeof(struct uipc_semwait);
+	s->undo_size = (uint32_t)undo_size(n);
+	for (uint32_t i = 0; i < SEM_NSLOTS; i++) {
+		int err = wt_init(&((struct uipc_semwait *)(o->base + s->slots_off) + i)->w);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int sem_validate(struct obj *o)
+{
+	struct uipc_hdr *h = o->hdr;
+	struct uipc_semset *s;
+	uint64_t end = (uint64_t)h->body_off + h->body_size;
+
+	if (h->body_size < sizeof(*s))
+		return UIPC_CORRUPT;
+	s = (struct uipc_semset *)(o->base + h->body_off);
+	if (s->nsems == 0 || s->nsems > 65535 ||
+	    s->sems_off != h->body_off + sizeof(*s) ||
+	    s->nslots != SEM_NSLOTS ||
+	    s->slots_off != s->sems_off + s->nsems * sizeof(struct uipc_sem) ||
+	    s->undo_off != s->slots_off + SEM_NSLOTS * sizeof(struct uipc_semwait) ||
+	    s->undo_size != undo_size(s->nsems) || s->nundo != undo_count(s->nsems) ||
+	    (uint64_t)s->undo_off + (uint64_t)s->nundo * s->undo_size > end)
+		return UIPC_CORRUPT;
+	o->u.sem.set = s;
+	o->u.sem.sems = (struct uipc_sem *)(o->base + s->sems_off);
+	o->u.sem.nsems = s->nsems;
+	o->priv = calloc(1, sizeof(struct sem_priv));
+	if (!o->priv)
+		return -ENOMEM;
+	return 0;
+}
+
+static uint64_t sem_usage(const struct ipc_params *p)
+{
+	return (uint64_t)p->u.nsems;
+}
+
+static int sem_check_usage(uint64_t used, const struct ipc_params *p)
+{
+	if (p->u.nsems == 0)
+		return -EINVAL;
+	if (used + (uint64_t)p->u.nsems > (uint64_t)lim_cached()->semmns)
+		return -ENOSPC;
+	return 0;
+}
+
+static int sem_more_checks(struct obj *o, const struct ipc_params *p)
+{
+	return (uint32_t)p->u.nsems > o->u.sem.nsems ? -EINVAL : 0;
+}
+
+static uint64_t sem_held(struct obj *o)
+{
+	return o->u.sem.nsems;
+}
+
+static void sem_fix_waiters(struct obj *o);
+
+/* After a dead holder: no semaphore stays LOCKED, WAITERS recomputed. */
+static void sem_repair(struct obj *o)
+{
+	for (uint32_t i = 0; i < o->u.sem.nsems; i++)
+		fetch_and(&o->u.sem.sems[i].val, ~UIPC_SEM_LOCKED);
+	sem_fix_waiters(o);
+}
+
+const struct ipc_ops sem_ops = {
+	.geometry = sem_geometry,
+	.init = sem_init_body,
+	.more_checks = sem_more_checks,
+	.usage = sem_usage,
+	.check_usage = sem_check_usage,
+	.validate = sem_validate,
+	.repair = sem_repair,
+	.held_usage = sem_held,
+};
+
+int sem_get(key_t key, int nsems, int semflg)
+{
+	struct ipc_params p = { .key = key, .flg = semflg, .u.nsems = nsems };
+
+	if (nsems < 0 || nsems > lim_cached()->semmsl || nsems > 65535)
+		return -EINVAL;
+	return ipcget(UIPC_T_SEM, &p);
+}
+
+/* ---- values under the lock ---- */
+
+static inline int semval(struct obj *o, uint32_t i)
+{
+	return (int)(READ_ONCE(o->u.sem.sems[i].val) & UIPC_SEM_VALMASK);
+}
+
+/* Store a new value, keeping the flags.  Lock held, semaphore pinned. */
+static void semval_set(struct obj *o, uint32_t i, int v)
+{
+	uint32_t *w = &o->u.sem.sems[i].val;
+
+	jw32(&o->jc, w, (READ_ONCE(*w) & ~UIPC_SEM_VALMASK) | (uint32_t)v);
+}
+
+static void sem_pin(struct obj *o, uint32_t i)
+{
+	fetch_or(&o->u.sem.sems[i].val, UIPC_SEM_LOCKED);
+}
+
+static void sem_unpin_all(struct obj *o, const struct sembuf *sops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fetch_and(&o->u.sem.sems[sops[i].sem_num].val, ~UIPC_SEM_LOCKED);
+}
+
+/* ---- undo records ---- */
+
+static struct uipc_semundo *undo_find(struct obj *o, uint32_t pid,
+				      uint64_t start, bool alloc)
+{
+	struct uipc_semset *s = o->u.sem.set;
+	struct sem_priv *pv = o->priv;
+	struct uipc_semundo *u;
+	uint32_t free_i = UINT32_MAX;
+
+	if (pid == (uint32_t)proc_self()->pid && pv->undo_idx < s->nundo) {
+		u = undo_at(o, pv->undo_idx);
+		if (READ_ONCE(u->pid) == pid && READ_ONCE(u->start) == start)
+			return u;
+	}
+	for (uint32_t i = 0; i < s->nundo; i++) {
+		u = undo_at(o, i);
+		if (READ_ONCE(u->pid) == pid && READ_ONCE(u->start) == start) {
+			if (pid == (uint32_t)proc_self()->pid)
+				pv->undo_idx = i;
+			return u;
+		}
+		if (!READ_ONCE(u->pid) && free_i == UINT32_MAX)
+			free_i = i;
+	}
+	if (!alloc || free_i == UINT32_MAX)
+		return NULL;
+	u = undo_at(o, free_i);
+	/* a free record's adjustments are all zero (kept so when freed) */
+	jw64(&o->jc, &u->start, start);
+	jw32(&o->jc, &u->pid, pid);
+	if (pid == (uint32_t)proc_self()->pid)
+		pv->undo_idx = free_i;
+	return u;
+}
+
+/* Free a record: zero its adjustments, then its owner. */
+static void undo_free(struct obj *o, struct uipc_semundo *u)
+{
+	int16_t *adj = undo_adj(u);
+
+	for (uint32_t i = 0; i < o->u.sem.nsems; i += 2) {
+		uint32_t *pair = (uint32_t *)(void *)&adj[i];
+
+		if (READ_ONCE(*pair)) {
+			if (!jn_room(&o->jc, 2))
+				jn_commit(&o->jc);
+			jw32(&o->jc, pair, 0);
+		}
+	}
+	jw32(&o->jc, &u->pid, 0);
+}
+
+static void set_adj(struct obj *o, struct uipc_semundo *u, uint32_t num,
+		    int v)
+{
+	int16_t *adj = undo_adj(u);
+	uint32_t *pair = (uint32_t *)(void *)&adj[num & ~1u];
+	uint32_t w = READ_ONCE(*pair);
+	uint16_t h = (uint16_t)(int16_t)v;
+
+	w = num & 1 ? (w & 0xffffu) | ((uint32_t)h << 16) : (w & 0xffff0000u) | h;
+	if (!jn_room(&o->jc, 2))
+		jn_commit(&o->jc);
+	jw32(&o->jc, pair, w);
+}
+
+static void sem_update_queue(struct obj *o);
+
+/* Apply the undo record @u of an exiting or dead process and free it. */
+static void undo_apply(struct obj *o, struct uipc_semundo *u)
+{
+	int16_t *adj = undo_adj(u);
+	uint32_t pid = READ_ONCE(u->pid);
+	bool changed = false;
+
+	for (uint32_t i = 0; i < o->u.sem.nsems; i++) {
+		int a = READ_ONCE(adj[i]);
+		int v;
+
+		if (!a)
+			continue;
+		sem_pin(o, i);
+		v = semval(o, i) + a;
+		v = v < 0 ? 0 : v > SEMVMX_K ? SEMVMX_K : v;
+		if (!jn_room(&o->jc, 3))
+			jn_commit(&o->jc);
+		semval_set(o, i, v);
+		jw32(&o->jc, &o->u.sem.sems[i].pid, pid);
+		fetch_and(&o->u.sem.sems[i].val, ~UIPC_SEM_LOCKED);
+		changed = true;
+	}
+	undo_free(o, u);
+	if (changed)
+		sem_update_queue(o);
+}
+
+/* Apply and free the undo records of processes that are gone.  Lock held. */
+static bool sem_reap_undo(struct obj *o)
+{
+	struct uipc_semset *s = o->u.sem.set;
+	const struct proc_self *me = proc_self();
+	bool any = false;
+
+	for (uint32_t i = 0; i < s->nundo; i++) {
+		struct uipc_semundo *u = undo_at(o, i);
+		uint32_t pid = READ_ONCE(u->pid);
+
+		if (!pid || (pid == (uint32_t)me->pid &&
+			     READ_ONCE(u->start) == me->start))
+			continue;
+		if (!proc_alive((pid_t)pid, READ_ONCE(u->start))) {
+			undo_apply(o, u);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* ---- evaluating operations ---- */
+
+/*
+ * try_ops - can @sops proceed on the current values?  Returns 0 (yes,
+ * *newv filled with the resulting value of each operation's semaphore),
+ * 1 (would block at *blocking), -EAGAIN (would block, IPC_NOWAIT),
+ * -ERANGE.  The kernel's perform_atomic_semop(), on a private copy.
+ */
+static int try_ops(struct obj *o, const struct sembuf *sops, size_t n,
+		   struct uipc_semundo *u, int *newv, uint32_t *blocking)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sembuf *sop = &sops[i];
+		int cur = -1, res;
+
+		for (size_t j = i; j-- > 0;)
+			if (sops[j].sem_num == sop->sem_num) {
+				cur = newv[j];
+				break;
+			}
+		if (cur < 0)
+			cur = semval(o, sop->sem_num);
+		if (!sop->sem_op && cur)
+			goto block;
+		res = cur + sop->sem_op;
+		if (res < 0)
+			goto block;
+		if (res > SEMVMX_K)
+			return -ERANGE;
+		if (sop->sem_flg & SEM_UNDO) {
+			int a = u ? undo_adj(u)[sop->sem_num] : 0;
+			int undo = a - sop->sem_op;
+
+			if (undo < -SEMAEM_K - 1 || undo > SEMAEM_K)
+				return -ERANGE;
+		}
+		newv[i] = res;
+		continue;
+block:
+		*blocking = (uint32_t)i;
+		return sop->sem_flg & IPC_NOWAIT ? -EAGAIN : 1;
+	}
+	return 0;
+}
+
+/* Store the outcome of try_ops() == 0.  Lock held, semaphores pinned. */
+static void apply_ops(struct obj *o, const struct sembuf *sops, size_t n,
+		      const int *newv, struct uipc_semundo *u, uint32_t pid)
+{
+	int64_t now = ipc_now();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sembuf *sop = &sops[i];
+		struct uipc_sem *sem = &o->u.sem.sems[sop->sem_num];
+
+		if (!jn_room(&o->jc, 4))
+			jn_commit(&o->jc);
+		if (sop->sem_op)
+			semval_set(o, sop->sem_num, newv[i]);
+		if (READ_ONCE(sem->pid) != pid)
+			jw32(&o->jc, &sem->pid, pid);
+		if (u && (sop->sem_flg & SEM_UNDO) && sop->sem_op)
+			set_adj(o, u, sop->sem_num,
+				undo_adj(u)[sop->sem_num] - sop->sem_op);
+	}
+	if (READ_ONCE(o->u.sem.sems[sops[0].sem_num].otime) != now)
+		jws64(&o->jc, &o->u.sem.sems[sops[0].sem_num].otime, now);
+}
+
+static bool ops_alter(const struct sembuf *sops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sops[i].sem_op)
+			return true;
+	return false;
+}
+
+static size_t slot_sops(struct uipc_semwait *sw, struct sembuf *out,
+			uint32_t nsems)
+{
+	uint32_t n = READ_ONCE(sw->nsops);
+
+	if (n == 0 || n > UIPC_SEM_SLOT_OPS)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		out[i].sem_num = READ_ONCE(sw->sops[i].num);
+		out[i].sem_op = READ_ONCE(sw->sops[i].op);
+		out[i].sem_flg = READ_ONCE(sw->sops[i].flg);
+		if (out[i].sem_num >= nsems)
+			return 0;
+	}
+	return n;
+}
+
+/* Keep WAITERS exactly on the semaphores that queued operations name. */
+static void sem_fix_waiters(struct obj *o)
+{
+	uint32_t n = o->u.sem.nsems;
+	uint8_t small[1024], *want = n <= sizeof(small) ? small : calloc(n, 1);
+	struct sembuf sops[UIPC_SEM_SLOT_OPS];
+
+	if (!want) {
+		/* no memory: leave every flag set; only slower, still right */
+		return;
+	}
+	memset(want, 0, n);
+	for (uint32_t s = 0; s < SEM_NSLOTS; s++) {
+		struct uipc_semwait *sw = slot_at(o, s);
+		size_t k;
+
+		if (READ_ONCE(sw->w.state) != UIPC_W_WAIT)
+			continue;
+		k = slot_sops(sw, sops, n);
+		for (size_t i = 0; i < k; i++)
+			want[sops[i].sem_num] = 1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t w = READ_ONCE(o->u.sem.sems[i].val);
+
+		if (want[i] && !(w & UIPC_SEM_WAITERS))
+			fetch_or(&o->u.sem.sems[i].val, UIPC_SEM_WAITERS);
+		else if (!want[i] && (w & UIPC_SEM_WAITERS))
+			fetch_and(&o->u.sem.sems[i].val, ~UIPC_SEM_WAITERS);
+	}
+	if (want != small)
+		free(want);
+}
+
+static void wake_later(struct obj *o, uint32_t slot)
+{
+	struct sem_priv *pv = o->priv;
+
+	if (pv->nwake < SEM_NSLOTS)
+		pv->wake[pv->nwake++] = slot;
+}
+
+/* Issue the wakeups collected under the lock.  Lock NOT held. */
+static void sem_wake(struct obj *o)
+{
+	struct sem_priv *pv = o->priv;
+
+	for (uint32_t i = 0; i < pv->nwake; i++)
+		fx_wake(&slot_at(o, pv->wake[i])->w.state, 1);
+	pv->nwake = 0;
+}
+
+/*
+ * sem_update_queue - complete every queued operation that can now
+ * proceed, oldest first; restart after each one that changed values.
+ * Lock held.
+ */
+static void sem_update_queue(struct obj *o)
+{
+	struct sembuf sops[UIPC_SEM_SLOT_OPS];
+	int newv[UIPC_SEM_SLOT_OPS];
+	bool removed = false;
+
+	for (;;) {
+		struct uipc_semwait *best = NULL;
+		uint64_t last = 0;
+		bool progress = false;
+
+		/* visit WAIT slots in seq order without sorting: repeated min */
+		for (;;) {
+			best = NULL;
+			for (uint32_t s = 0; s < SEM_NSLOTS; s++) {
+				struct uipc_semwait *sw = slot_at(o, s);
+				uint64_t q = READ_ONCE(sw->w.seq);
+
+				if (READ_ONCE(sw->w.state) != UIPC_W_WAIT || q <= last)
+					continue;
+				if (!best || q < READ_ONCE(best->w.seq))
+					best = sw;
+			}
+			if (!best)
+				break;
+			last = READ_ONCE(best->w.seq);
+			size_t n = slot_sops(best, sops, o->u.sem.nsems);
+			uint32_t blocking = 0;
+			int r;
+
+			if (!n) {
+				/* too many operations to store: let it retry */
+				if (wt_alive(o, &best->w)) {
+					wt_complete(o, &best->w, 0, UIPC_W_RETRY);
+					wake_later(o, (uint32_t)(best - slot_at(o, 0)));
+				}
+				removed = true;
+				continue;
+			}
+			struct uipc_semundo *u = NULL;
+			bool undo = false;
+
+			for (size_t i = 0; i < n; i++)
+				undo |= (sops[i].sem_flg & SEM_UNDO) != 0;
+			if (undo)
+				u = undo_find(o, READ_ONCE(best->w.pid),
+					      READ_ONCE(best->w.start), false);
+			r = try_ops(o, sops, n, u, newv, &blocking);
+			if (r == 1) {
+				if (READ_ONCE(best->blocking) != blocking)
+					jw32(&o->jc, &best->blocking, blocking);
+				continue;
+			}
+			if (!wt_alive(o, &best->w)) {
+				removed = true;
+				continue;
+			}
+			if (r == 0) {
+				if (undo && !u) {
+					r = -EIDRM;	/* its record vanished */
+				} else {
+					apply_ops(o, sops, n, newv, u,
+						  READ_ONCE(best->w.pid));
+				}
+			}
+			if (!jn_room(&o->jc, 4))
+				jn_commit(&o->jc);
+			wt_complete(o, &best->w, r == -EAGAIN ? 0 : r,
+				    r == -EAGAIN ? UIPC_W_RETRY : UIPC_W_DONE);
+			wake_later(o, (uint32_t)(best - slot_at(o, 0)));
+			removed = true;
+			if (r == 0 && ops_alter(sops, n)) {
+				progress = true;
+				break;
+			}
+		}
+		if (!progress)
+			break;
+	}
+	if (removed)
+		sem_fix_waiters(o);
+}
+
+/* ---- semop ---- */
+
+static int sem_fast(struct obj *o, const struct sembuf *sop)
+{
+	struct uipc_sem *sem = &o->u.sem.sems[sop->sem_num];
+	uint32_t w = READ_ONCE(sem->val);
+	uint32_t pid = (uint32_t)proc_self()->pid;
+	int64_t now;
+
+	for (;;) {
+		int v, nv;
+
+		if (w & (UIPC_SEM_LOCKED | UIPC_SEM_WAITERS))
+			return 1;
+		v = (int)(w & UIPC_SEM_VALMASK);
+		if (!sop->sem_op) {
+			if (v)
+				return 1;
+			break;
+		}
+		nv = v + sop->sem_op;
+		if (nv < 0 || nv > SEMVMX_K)
+			return 1;
+		/* pairs with fetch_or(LOCKED/WAITERS) by the lock holder */
+		if (cas(&sem->val, &w, (uint32_t)nv))
+			break;
+	}
+	if (READ_ONCE(sem->pid) != pid)
+		WRITE_ONCE(sem->pid, pid);
+	now = ipc_now();
+	if (READ_ONCE(sem->otime) != now)
+		WRITE_ONCE(sem->otime, now);
+	return 0;
+}
+
+/* Take a free slot and queue @sops in it.  Lock held. */
+static struct uipc_semwait *sem_enqueue(struct obj *o, const struct sembuf *sops,
+					size_t n, uint32_t blocking)
+{
+	struct uipc_semset *s = o->u.sem.set;
+
+	for (uint32_t i = 0; i < SEM_NSLOTS; i++) {
+		struct uipc_semwait *sw = slot_at(o, i);
+
+		if (READ_ONCE(sw->w.state) != UIPC_W_FREE)
+			continue;
+		if (!jn_room(&o->jc, 12 + 3 * UIPC_SEM_SLOT_OPS))
+			jn_commit(&o->jc);
+		if (wt_claim(o, &sw->w, READ_ONCE(s->wseq) + 1, 0))
+			continue;
+		jw64(&o->jc, &s->wseq, READ_ONCE(s->wseq) + 1);
+		if (n <= UIPC_SEM_SLOT_OPS) {
+			for (size_t k = 0; k < n; k++) {
+				sw->sops[k].num = sops[k].sem_num;
+				sw->sops[k].op = sops[k].sem_op;
+				sw->sops[k].flg = sops[k].sem_flg;
+			}
+			jw32(&o->jc, &sw->nsops, (uint32_t)n);
+			for (size_t k = 0; k < n; k++)
+				fetch_or(&o->u.sem.sems[sops[k].sem_num].val,
+					 UIPC_SEM_WAITERS);
+		} else {
+			jw32(&o->jc, &sw->nsops, 0);
+			for (uint32_t k = 0; k < o->u.sem.nsems; k++)
+				fetch_or(&o->u.sem.sems[k].val, UIPC_SEM_WAITERS);
+		}
+		jw32(&o->jc, &sw->blocking, blocking);
+		return sw;
+	}
+	return NULL;
+}
+
+static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
+		    bool undo, const struct timespec *deadline)
+{
+	const struct proc_self *me = proc_self();
+	int newv_small[16], *newv = n <= 16 ? newv_small : malloc(n * sizeof(int));
+	struct uipc_semwait *sw = NULL;
+	bool reaped = false;
+	int r, slept = 0;
+
+	if (!newv)
+		return -ENOMEM;
+	for (;;) {
+		struct uipc_semundo *u = NULL;
+		uint32_t blocking = 0;
+
+		ipc_obj_lock(o);
+		if (sw) {
+			/* we were queued: completed for us, told to retry, or
+			 * our sleep ended by itself */
+			uint32_t st = READ_ONCE(sw->w.state);
+
+			r = READ_ONCE(sw->w.result);
+			wt_release(o, &sw->w);
+			sem_fix_waiters(o);
+			sw = NULL;
+			if (st == UIPC_W_DONE)
+				goto unlock;
+			if (slept) {
+				r = slept;
+				goto unlock;
+			}
+		}
+		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+			r = -EIDRM;
+			goto unlock;
+		}
+		if (undo) {
+			u = undo_find(o, (uint32_t)me->pid, me->start, true);
+			if (!u) {
+				r = -ENOMEM;	/* undo table full; see docs */
+				goto unlock;
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			sem_pin(o, sops[i].sem_num);
+		r = try_ops(o, sops, n, u, newv, &blocking);
+		if ((r == 1 || r == -EAGAIN) && !reaped) {
+			reaped = true;
+			if (sem_reap_undo(o))
+				r = try_ops(o, sops, n, u, newv, &blocking);
+		}
+		if (r == 0) {
+			apply_ops(o, sops, n, newv, u, (uint32_t)me->pid);
+			if (ops_alter(sops, n))
+				sem_update_queue(o);
+		}
+		if (r != 1) {
+			sem_unpin_all(o, sops, n);
+			goto unlock;
+		}
+		/* block */
+		sw = sem_enqueue(o, sops, n, blocking);
+		sem_unpin_all(o, sops, n);
+		ipc_obj_unlock(o);
+		sem_wake(o);
+		if (!sw) {
+			/* every slot taken: poll (see docs) */
+			struct timespec nap = { 0, 2000000 };
+
+			if (nanosleep(&nap, NULL) < 0) {
+				r = -EINTR;
+				goto out;
+			}
+			continue;
+		}
+		for (;;) {
+			slept = wt_sleep(&sw->w, deadline, SEM_SLICE_MS);
+			if (slept || READ_ONCE(sw->w.state) != UIPC_W_WAIT)
+				break;
+			/* a slice passed: apply the undo of dead processes */
+			ipc_obj_lock(o);
+			if (READ_ONCE(o->hdr->state) == UIPC_S_LIVE)
+				sem_reap_undo(o);
+			ipc_obj_unlock(o);
+			sem_wake(o);
+		}
+	}
+unlock:
+	ipc_obj_unlock(o);
+	sem_wake(o);
+out:
+	if (newv != newv_small)
+		free(newv);
+	return r;
+}
+
+int sem_timedop(int semid, struct sembuf *sops, size_t nsops,
+		const struct timespec *timeout)
+{
+	struct timespec deadline;
+	unsigned max = 0;
+	bool undo = false, alter = false;
+	struct obj *o;
+	int r;
+
+	if (nsops < 1 || semid < 0)
+		return -EINVAL;
+	if (nsops > (size_t)lim_cached()->semopm)
+		return -E2BIG;
+	if (ipc_ptr_ok(sops))
+		return -EFAULT;
+	if (timeout) {
+		if (ipc_ptr_ok(timeout))
+			return -EFAULT;
+		r = fx_deadline(timeout, &deadline);
+		if (r)
+			return r;
+	}
+	for (size_t i = 0; i < nsops; i++) {
+		if (sops[i].sem_num > max)
+			max = sops[i].sem_num;
+		undo |= (sops[i].sem_flg & SEM_UNDO) != 0;
+		alter |= sops[i].sem_op != 0;
+	}
+	o = ipc_obj_get(UIPC_T_SEM, semid);
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	if (max >= o->u.sem.nsems) {
+		r = -EFBIG;
+		goto out;
+	}
+	if (unlikely(ipcperms(&o->hdr->perm, alter ? 0222 : 0444))) {
+		r = -EACCES;
+		goto out;
+	}
+	if (nsops == 1 && !undo && sem_fast(o, sops) == 0) {
+		r = 0;
+		goto out;
+	}
+	r = sem_slow(o, sops, nsops, undo, timeout ? &deadline : NULL);
+out:
+	ipc_obj_put(o);
+	return r;
+}
+
+/* ---- semctl ---- */
+
+static int64_t sem_otime(struct obj *o)
+{
+	int64_t t = 0;
+
+	for (uint32_t i = 0; i < o->u.sem.nsems; i++)
+		if (READ_ONCE(o->u.sem.sems[i].otime) > t)
+			t = READ_ONCE(o->u.sem.sems[i].otime);
+	return t;
+}
+
+static int sem_count(struct obj *o, uint32_t semnum, bool zero)
+{
+	struct sembuf sops[UIPC_SEM_SLOT_OPS];
+	int cnt = 0;
+	bool dropped = false;
+
+	for (uint32_t s = 0; s < SEM_NSLOTS; s++) {
+		struct uipc_semwait *sw = slot_at(o, s);
+		uint32_t b;
+		size_t n;
+
+		if (READ_ONCE(sw->w.state) != UIPC_W_WAIT)
+			continue;
+		if (!wt_alive(o, &sw->w)) {
+			dropped = true;
+			continue;
+		}
+		n = slot_sops(sw, sops, o->u.sem.nsems);
+		b = READ_ONCE(sw->blocking);
+		if (!n || b >= n || sops[b].sem_num != semnum)
+			continue;
+		if (zero ? sops[b].sem_op == 0 : sops[b].sem_op < 0)
+			cnt++;
+	}
+	if (dropped)
+		sem_fix_waiters(o);
+	return cnt;
+}
+
+/* Clear every process's adjustment of semaphore @i (SETVAL, SETALL). */
+static void undo_clear(struct obj *o, uint32_t i)
+{
+	struct uipc_semset *s = o->u.sem.set;
+
+	for (uint32_t k = 0; k < s->nundo; k++) {
+		struct uipc_semundo *u = undo_at(o, k);
+
+		if (READ_ONCE(u->pid) && undo_adj(u)[i])
+			set_adj(o, u, i, 0);
+	}
+}
+
+static void pin_all(struct obj *o, bool on)
+{
+	for (uint32_t i = 0; i < o->u.sem.nsems; i++) {
+		if (on)
+			sem_pin(o, i);
+		else
+			fetch_and(&o->u.sem.sems[i].val, ~UIPC_SEM_LOCKED);
+	}
+}
+
+static void sem_fill(struct obj *o, struct semid_ds *ds)
+{
+	memset(ds, 0, sizeof(*ds));
+	ipc_fill_perm(o->hdr, &ds->sem_perm);
+	ds->sem_otime = sem_otime(o);
+	ds->sem_ctime = READ_ONCE(o->hdr->ctime);
+	ds->sem_nsems = o->u.sem.nsems;
+}
+
+static int sem_info(int cmd, void *buf)
+{
+	struct uipc_limits lim;
+	struct seminfo si;
+	uint32_t in_use;
+	uint64_t used;
+	int err, max;
+
+	lim_get(&lim);
+	memset(&si, 0, sizeof(si));
+	si.semmni = lim.semmni;
+	si.semmns = lim.semmns;
+	si.semmsl = lim.semmsl;
+	si.semopm = lim.semopm;
+	si.semvmx = SEMVMX_K;
+	si.semmnu = SEMMNS_K;
+	si.semmap = SEMMNS_K;
+	si.semume = SEMOPM_K;
+	if (cmd == SEM_INFO) {
+		err = ipc_registry_counts(UIPC_T_SEM, &in_use, &used);
+		if (err)
+			return err;
+		si.semusz = (int)in_use;
+		si.semaem = (int)used;
+	} else {
+		si.semusz = SEMUSZ_K;
+		si.semaem = SEMAEM_K;
+	}
+	max = ipc_max_idx(UIPC_T_SEM);
+	if (max < 0)
+		return max;
+	if (ipc_ptr_ok(buf))
+		return -EFAULT;
+	memcpy(buf, &si, sizeof(si));
+	return max;
+}
+
+static int sem_stat(int semid, int cmd, struct semid_ds *buf)
+{
+	struct semid_ds ds;
+	struct obj *o;
+	int err;
+
+	if (cmd == IPC_STAT) {
+		o = ipc_obj_get(UIPC_T_SEM, semid);
+		if (IS_ERR(o))
+			return PTR_ERR(o);
+		if (ipcperms(&o->hdr->perm, 0444)) {
+			ipc_obj_put(o);
+			return -EACCES;
+		}
+	} else {
+		err = ipc_stat_index(UIPC_T_SEM, semid, cmd == SEM_STAT_ANY, &o);
+		if (err)
+			return err;
+	}
+	ipc_obj_lock(o);
+	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+		err = -EIDRM;
+	} else {
+		sem_reap_undo(o);
+		sem_fill(o, &ds);
+		err = cmd == IPC_STAT ? 0 : o->id;
+	}
+	ipc_obj_unlock(o);
+	sem_wake(o);
+	ipc_obj_put(o);
+	if (err >= 0) {
+		if (ipc_ptr_ok(buf))
+			return -EFAULT;
+		*buf = ds;
+	}
+	return err;
+}
+
+static void sem_rmid_locked(struct obj *o)
+{
+	for (uint32_t s = 0; s < SEM_NSLOTS; s++) {
+		struct uipc_semwait *sw = slot_at(o, s);
+
+		if (READ_ONCE(sw->w.state) == UIPC_W_WAIT) {
+			wt_complete(o, &sw->w, -EIDRM, UIPC_W_DONE);
+			wake_later(o, s);
+		}
+	}
+}
+
+static int sem_down(int semid, int cmd, const struct semid_ds *in)
+{
+	struct obj *o = ipc_obj_get(UIPC_T_SEM, semid);
+	int err;
+
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	if (!ipc_is_owner(&o->hdr->perm)) {
+		err = -EPERM;
+	} else if (cmd == IPC_RMID) {
+		err = ipc_rmid_common(o, sem_rmid_locked, sem_wake);
+	} else {
+		ipc_obj_lock(o);
+		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE)
+			err = -EIDRM;
+		else
+			err = ipc_set_perm(o, &in->sem_perm);
+		ipc_obj_unlock(o);
+		if (!err)
+			ipc_set_done(o);
+	}
+	ipc_obj_put(o);
+	return err;
+}
+
+static int sem_main(int semid, int semnum, int cmd, void *arg, int val)
+{
+	unsigned short small[64], *vals = NULL;
+	struct obj *o;
+	uint32_t n;
+	int r = 0;
+
+	if (cmd == SETVAL && (val > SEMVMX_K || val < 0))
+		return -ERANGE;
+	o = ipc_obj_get(UIPC_T_SEM, semid);
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	n = o->u.sem.nsems;
+	if (cmd == SETVAL && (semnum < 0 || (uint32_t)semnum >= n)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (ipcperms(&o->hdr->perm, cmd == SETALL || cmd == SETVAL ? 0222 : 0444)) {
+		r = -EACCES;
+		goto out;
+	}
+	if (cmd == GETALL || cmd == SETALL) {
+		vals = n <= 64 ? small : malloc(n * sizeof(*vals));
+		if (!vals) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (ipc_ptr_ok(arg)) {
+			r = -EFAULT;
+			goto out;
+		}
+		if (cmd == SETALL) {
+			memcpy(vals, arg, n * sizeof(*vals));
+			for (uint32_t i = 0; i < n; i++)
+				if (vals[i] > SEMVMX_K) {
+					r = -ERANGE;
+					goto out;
+				}
+		}
+	} else if (cmd != SETVAL && (semnum < 0 || (uint32_t)semnum >= n)) {
+		r = -EINVAL;
+		goto out;
+	}
+	ipc_obj_lock(o);
+	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+		r = -EIDRM;
+		goto unlock;
+	}
+	if (cmd != SETVAL && cmd != SETALL)
+		sem_reap_undo(o);
+	switch (cmd) {
+	case GETVAL:
+		r = semval(o, (uint32_t)semnum);
+		break;
+	case GETPID:
+		r = (int)READ_ONCE(o->u.sem.sems[semnum].pid);
+		break;
+	case GETNCNT:
+		r = sem_count(o, (uint32_t)semnum, false);
+		break;
+	case GETZCNT:
+		r = sem_count(o, (uint32_t)semnum, true);
+		break;
+	case GETALL:
+		for (uint32_t i = 0; i < n; i++)
+			vals[i] = (unsigned short)semval(o, i);
+		break;
+	case SETVAL:
+		sem_pin(o, (uint32_t)semnum);
+		undo_clear(o, (uint32_t)semnum);
+		semval_set(o, (uint32_t)semnum, val);
+		jw32(&o->jc, &o->u.sem.sems[semnum].pid, (uint32_t)proc_self()->pid);
+		jws64(&o->jc, &o->hdr->ctime, ipc_now());
+		sem_update_queue(o);
+		fetch_and(&o->u.sem.sems[semnum].val, ~UIPC_SEM_LOCKED);
+		break;
+	case SETALL:
+		pin_all(o, true);
+		for (uint32_t i = 0; i < n; i++) {
+			undo_clear(o, i);
+			if (!jn_room(&o->jc, 3))
+				jn_commit(&o->jc);
+			semval_set(o, i, vals[i]);
+			jw32(&o->jc, &o->u.sem.sems[i].pid, (uint32_t)proc_self()->pid);
+		}
+		jws64(&o->jc, &o->hdr->ctime, ipc_now());
+		sem_update_queue(o);
+		pin_all(o, false);
+		break;
+	}
+unlock:
+	ipc_obj_unlock(o);
+	sem_wake(o);
+	if (cmd == GETALL && r == 0)
+		memcpy(arg, vals, n * sizeof(*vals));
+out:
+	if (vals && vals != small)
+		free(vals);
+	ipc_obj_put(o);
+	return r;
+}
+
+/* semctl (kernel ksys_semctl()); @arg is the union semun's pointer. */
+int sem_ctl(int semid, int semnum, int cmd, void *arg, int val)
+{
+	struct semid_ds in;
+
+	if (semid < 0)
+		return -EINVAL;
+	cmd &= ~IPC_64;
+	proc_refresh_creds();
+	switch (cmd) {
+	case IPC_INFO:
+	case SEM_INFO:
+		return sem_info(cmd, arg);
+	case IPC_STAT:
+	case SEM_STAT:
+	case SEM_STAT_ANY:
+		return sem_stat(semid, cmd, arg);
+	case GETALL:
+	case GETVAL:
+	case GETPID:
+	case GETNCNT:
+	case GETZCNT:
+	case SETALL:
+	case SETVAL:
+		return sem_main(semid, semnum, cmd, arg, val);
+	case IPC_SET:
+		if (ipc_ptr_ok(arg))
+			return -EFAULT;
+		memcpy(&in, arg, sizeof(in));
+		return sem_down(semid, cmd, &in);
+	case IPC_RMID:
+		return sem_down(semid, cmd, NULL);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* At exit: apply this process's undo records in the sets it knows. */
+static void sem_exit_one(struct obj *o)
+{
+	const struct proc_self *me = proc_self();
+	struct uipc_semundo *u;
+
+	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE)
+		return;
+	ipc_obj_lock(o);
+	u = READ_ONCE(o->hdr->state) == UIPC_S_LIVE ?
+	    undo_find(o, (uint32_t)me->pid, me->start, false) : NULL;
+	if (u)
+		undo_apply(o, u);
+	ipc_obj_unlock(o);
+	sem_wake(o);
+}
+
+__attribute__((destructor)) static void sem_exit(void)
+{
+	ipc_for_each_cached(UIPC_T_SEM, sem_exit_one);
+}
