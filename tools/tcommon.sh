@@ -145,3 +145,16 @@ run_listings() {
 		echo "=== rc=$?"
 	done > "$2"
 }
+
+# strip_sem_pids < in > out: drop the semaphore section uipcs -p adds
+# (ipcs -p prints none), leaving the blank line that follows it.
+strip_sem_pids() {
+	awk '/^------ Semaphore Last-op PIDs/ { skip = 1 }
+	     skip && /^$/ { skip = 0 }
+	     !skip'
+}
+
+# as_util_linux < in > out: our program names in messages become theirs.
+as_util_linux() {
+	sed -e 's/^[^ ]*uipc\(s\|rm\|mk\): /ipc\1: /' -e 's/uipc\(s\|rm\|mk\)/ipc\1/g'
+}

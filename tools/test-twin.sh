@@ -28,13 +28,7 @@ EOS
 chmod +x "$T/both.sh"
 # shellcheck disable=SC2046
 kns "$K/ipcscen" $(scenario) run "$T/both.sh"
-sed -e 's/^[^ ]*uipcs: /ipcs: /' -e "s/'uipcs --help'/'ipcs --help'/" \
-	"$T/uipcs.out" > "$T/uipcs.norm"
-# ipcs -p prints nothing for semaphores; we add a section: drop it here
-awk '/^=== -p$/ { p = 1 } /^=== rc/ { p = 0 }
-     p && /^------ Semaphore Last-op PIDs/ { skip = 1 }
-     skip && /^$/ { skip = 0 }
-     !skip' "$T/uipcs.norm" > "$T/uipcs.cmp"
+as_util_linux < "$T/uipcs.out" | strip_sem_pids > "$T/uipcs.cmp"
 check "uipcs prints what ipcs prints (kernel objects, $(echo "$LISTINGS" | grep -c .) listings)" \
 	"$T/ipcs.out" "$T/uipcs.cmp"
 if grep -q '^------ Semaphore Last-op PIDs' "$T/uipcs-p.out" &&
