@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <signal.h>
 #include <time.h>
 #include <sys/types.h>
 #include <sys/sem.h>
@@ -64,6 +65,7 @@ uint64_t proc_starttime(pid_t pid);
 bool proc_alive(pid_t pid, uint64_t start);
 bool proc_in_group(gid_t gid);
 bool proc_uid_valid(uint32_t uid);
+bool proc_init_userns(void);
 bool proc_gid_valid(uint32_t gid);
 
 /* ---- futex.c ---- */
@@ -116,7 +118,9 @@ struct ns {
 	size_t reg_size;
 	dev_t dev;
 	ino_t ino;
+	char root[4096];
 };
+int ns_dir(struct ns *ns);
 
 extern const char *const ns_type_name[UIPC_NTYPES];
 struct ns *ns_get(void);
@@ -210,6 +214,7 @@ void ipc_obj_unlock(struct obj *o);
 int ipcperms(const struct uipc_perm *perm, int flag);
 bool ipc_is_owner(const struct uipc_perm *perm);
 bool ipc_capable(void);
+bool ipc_capable_init(void);
 int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 		    void (*after)(struct obj *));
 void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o);
@@ -221,6 +226,7 @@ int ipc_stat_index(int type, int idx, bool any, struct obj **op);
 int ipc_max_idx(int type);
 int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
 int ipc_ptr_ok(const void *p);
+void ipc_guard_add(void *p, size_t len);
 int64_t ipc_now(void);
 
 /* ---- wait.c: waiter slots ---- */
@@ -230,8 +236,9 @@ int wt_claim(struct obj *o, struct uipc_waiter *w, uint64_t seq, uint32_t kind);
 void wt_release(struct obj *o, struct uipc_waiter *w);
 void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 		 uint32_t state);
+void wt_block(sigset_t *old);
 int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
-	     int slice_ms);
+	     int slice_ms, const sigset_t *old);
 
 /* ---- the types' entry points (api.c calls these) ---- */
 int sem_get(key_t key, int nsems, int semflg);

@@ -30,6 +30,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,8 +99,79 @@ static void cache_init(void)
 	pthread_atfork(cache_prefork, cache_postfork, cache_postfork);
 }
 
+/*
+ * The SIGBUS guard.  A peer with write access can truncate an object file
+ * under our mapping; touching the lost pages raises SIGBUS.  Rather than
+ * die, we put zero-filled private memory over the whole mapping: the object
+ * then reads as not LIVE, the call under way fails (EIDRM/EINVAL), and the
+ * cache drops it.  A SIGBUS outside our mappings goes to the handler that
+ * was installed before ours, or kills the process as it would have.
+ */
+#define GUARD_MAX	4096
+
+static struct { uintptr_t lo, hi; } guard[GUARD_MAX];
+static struct sigaction guard_old;
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+
+static void guard_handler(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	for (int i = 0; i < GUARD_MAX; i++) {
+		uintptr_t lo = READ_ONCE(guard[i].lo), hi = READ_ONCE(guard[i].hi);
+
+		if (lo && a >= lo && a < hi) {
+			mmap((void *)lo, hi - lo, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			return;
+		}
+	}
+	if ((guard_old.sa_flags & SA_SIGINFO) && guard_old.sa_sigaction)
+		guard_old.sa_sigaction(sig, si, uc);
+	else if (guard_old.sa_handler != SIG_DFL &&
+		 guard_old.sa_handler != SIG_IGN)
+		guard_old.sa_handler(sig);
+	else
+		signal(SIGBUS, SIG_DFL);	/* the fault repeats and kills */
+}
+
+static void guard_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = guard_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &guard_old);
+}
+
+void ipc_guard_add(void *p, size_t len)
+{
+	pthread_once(&guard_once, guard_install);
+	for (int i = 0; i < GUARD_MAX; i++) {
+		uintptr_t z = 0;
+
+		if (cas(&guard[i].lo, &z, (uintptr_t)p)) {
+			WRITE_ONCE(guard[i].hi, (uintptr_t)p + len);
+			return;
+		}
+	}
+}
+
+static void guard_del(void *p)
+{
+	for (int i = 0; i < GUARD_MAX; i++)
+		if (READ_ONCE(guard[i].lo) == (uintptr_t)p) {
+			WRITE_ONCE(guard[i].hi, 0);
+			WRITE_ONCE(guard[i].lo, 0);
+			return;
+		}
+}
+
 static void obj_unmap(struct obj *o)
 {
+	guard_del(o->base);
 	munmap(o->base, o->size);
 	free(o->priv);
 	free(o);
@@ -191,12 +263,25 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	o->base = p;
 	o->size = fsz;
 	o->hdr = p;
+	ipc_guard_add(p, fsz);
 	err = obj_validate(o, type, id);
 	if (err) {
 		obj_unmap(o);
 		return ERR_PTR(err);
 	}
 	return o;
+}
+
+/* Does the registry know @id as a live object?  (A stray file is not one.) */
+static bool obj_registered(int type, int id)
+{
+	struct ns *ns = ns_get();
+	struct uipc_reg_ent *e;
+
+	if (IS_ERR(ns))
+		return true;	/* let obj_open() report the namespace error */
+	e = &ns_ents(ns, type)[ipc_idx(id)];
+	return READ_ONCE(e->state) == UIPC_E_LIVE && READ_ONCE(e->id) == id;
 }
 
 static struct obj *obj_open(int type, int id)
@@ -209,7 +294,7 @@ static struct obj *obj_open(int type, int id)
 	if (IS_ERR(ns))
 		return (struct obj *)ns;
 	ns_obj_name(name, sizeof(name), type, id);
-	fd = openat(ns->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return ERR_PTR(-EINVAL);
@@ -285,7 +370,8 @@ struct obj *ipc_obj_get(int type, int id)
 		cache_unlink(o);
 		o->next = NULL;
 	}
-	o = obj_open(type, id);
+	cache_sweep();
+	o = obj_registered(type, id) ? obj_open(type, id) : ERR_PTR(-EINVAL);
 	if (!IS_ERR(o)) {
 		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 			obj_unmap(o);
@@ -301,10 +387,26 @@ struct obj *ipc_obj_get(int type, int id)
 	return o;
 }
 
+/*
+ * ipc_obj_put - done with @o.  A removed object is unmapped as soon as
+ * nobody in this process uses it, so its memory goes with its file.
+ */
 void ipc_obj_put(struct obj *o)
 {
-	if (threaded())
-		fetch_sub(&o->refs, 1);
+	bool mt = threaded();
+
+	if (mt && fetch_sub(&o->refs, 1) != 1)
+		return;
+	if (likely(READ_ONCE(o->hdr->state) == UIPC_S_LIVE))
+		return;
+	if (mt)
+		pthread_mutex_lock(&cache_mu);
+	if (READ_ONCE(o->refs) == 0 && cache_find(o->type, o->id) == o) {
+		cache_unlink(o);
+		obj_unmap(o);
+	}
+	if (mt)
+		pthread_mutex_unlock(&cache_mu);
 }
 
 /*
@@ -331,6 +433,15 @@ void ipc_obj_unlock(struct obj *o)
 bool ipc_capable(void)
 {
 	return proc_self()->euid == 0;
+}
+
+/*
+ * For the kernel's capable() checks (CAP_SYS_RESOURCE: raising msg_qbytes),
+ * which only the initial user namespace's root passes.
+ */
+bool ipc_capable_init(void)
+{
+	return ipc_capable() && proc_init_userns();
 }
 
 /* ipcperms() of the kernel: 0 if access @flag is granted, else -EACCES. */
@@ -381,7 +492,7 @@ static void ipc_sync_file(struct obj *o)
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	fd = openat(ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
@@ -463,7 +574,7 @@ void ipc_unlink(struct obj *o)
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	unlinkat(ns->dirfd, name, 0);
+	unlinkat(ns_dir(ns), name, 0);
 }
 
 /*
@@ -537,7 +648,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	if (off_body + body > UINT32_MAX)
 		return -ENOMEM;
 
-	fd = ns_tmpfile(ns->dirfd, tmp, sizeof(tmp));
+	fd = ns_tmpfile(ns_dir(ns), tmp, sizeof(tmp));
 	if (fd < 0)
 		return fd == -ENOSPC ? -ENOMEM : fd;
 	if (ftruncate(fd, size) < 0) {
@@ -588,6 +699,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	o->base = m;
 	o->size = size;
 	o->hdr = h;
+	ipc_guard_add(m, size);
 	err = jn_init(&o->jc, m, size, h->journal_off, h->journal_size);
 	if (!err)
 		err = ops->init(o, p);
@@ -600,7 +712,7 @@ static int obj_create(struct ns *ns, int type, int id,
 		goto fail_obj;
 	}
 	ns_obj_name(name, sizeof(name), type, id);
-	err = ns_publish(ns->dirfd, fd, tmp, name, true);
+	err = ns_publish(ns_dir(ns), fd, tmp, name, true);
 	if (err)
 		goto fail_obj;
 	close(fd);
@@ -616,7 +728,7 @@ fail_obj:
 	obj_unmap(o);
 fail_fd:
 	if (tmp[0])
-		unlinkat(ns->dirfd, tmp, 0);
+		unlinkat(ns_dir(ns), tmp, 0);
 	close(fd);
 	return err;
 }
@@ -767,9 +879,9 @@ int ipc_stat_index(int type, int idx, bool any, struct obj **op)
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
-	if (idx < 0 || idx >= UIPC_IPCMNI)
+	if (idx < 0)
 		return -EINVAL;
-	e = &ns_ents(ns, type)[idx];
+	e = &ns_ents(ns, type)[idx % UIPC_SEQ_MULT];	/* as the kernel */
 	if (READ_ONCE(e->state) != UIPC_E_LIVE)
 		return -EINVAL;
 	o = ipc_obj_get(type, READ_ONCE(e->id));

@@ -146,7 +146,9 @@ struct uipc_waiter {
 	uint32_t kind;		/* type-specific */
 	uint64_t start;		/* the sleeper's start time */
 	uint64_t seq;		/* FIFO position */
-	uint64_t mutex[6];	/* pthread_mutex_t (robust, pshared) */
+	uint64_t mutex[5];	/* pthread_mutex_t (robust, pshared) */
+	uint32_t asleep;	/* 1 once the sleeper is about to wait */
+	uint32_t pad;
 };
 
 _Static_assert(sizeof(struct uipc_waiter) == 80, "uipc_waiter");

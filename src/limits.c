@@ -90,7 +90,7 @@ static void read_overrides(struct uipc_limits *l)
 	struct ns *ns = ns_get();
 	char buf[4096], *line, *save;
 
-	if (IS_ERR(ns) || read_small(ns->dirfd, "uipc.limits", buf,
+	if (IS_ERR(ns) || read_small(ns_dir(ns), "uipc.limits", buf,
 				     sizeof(buf)))
 		return;
 	for (line = strtok_r(buf, "\n", &save); line;

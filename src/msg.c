@@ -151,7 +151,8 @@ static int msg_set(int msqid, const struct msqid_ds *in)
 		err = -EPERM;
 		goto out;
 	}
-	if (in->msg_qbytes > (msglen_t)lim_cached()->msgmnb && !ipc_capable()) {
+	if (in->msg_qbytes > (msglen_t)lim_cached()->msgmnb &&
+	    !ipc_capable_init()) {
 		err = -EPERM;
 		goto out;
 	}

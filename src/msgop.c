@@ -148,7 +148,7 @@ static int reserve_chunks(struct obj *o, uint32_t upto)
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	fd = openat(ns->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -ENOMEM;
 	err = fallocate(fd, 0, (off_t)q->chunks_off + (off_t)have * UIPC_MSG_CHUNK,
@@ -275,12 +275,13 @@ static void msg_wake(struct obj *o, const uint32_t *wake, uint32_t nw)
  * entry; held on return.
  */
 static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
-		     const struct timespec *deadline)
+		     const struct timespec *deadline, const sigset_t *old)
 {
 	int r;
 
 	do {
-		r = wt_sleep(&mw->w, deadline, MSG_SLICE_MS);
+		r = wt_sleep(&mw->w, deadline, MSG_SLICE_MS, old);
+		old = NULL;
 	} while (!r && READ_ONCE(mw->w.state) == UIPC_W_WAIT &&
 		 READ_ONCE(o->hdr->state) == UIPC_S_LIVE);
 	ipc_obj_lock(o);
@@ -369,6 +370,7 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	struct timespec deadline;
 	struct uipc_msgwait *mw;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
+	sigset_t oldmask;
 	struct obj *o;
 	long mtype;
 	int r;
@@ -408,6 +410,8 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 			break;
 		}
 		mw = msg_enqueue(o, UIPC_MSGW_SEND, 0, msgsz, msgflg);
+		if (mw)
+			wt_block(&oldmask);
 		ipc_obj_unlock(o);
 		if (!mw) {
 			struct timespec nap = { 0, 2000000 };
@@ -419,7 +423,7 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 			ipc_obj_lock(o);
 			continue;
 		}
-		r = msg_sleep(o, mw, timeout ? &deadline : NULL);
+		r = msg_sleep(o, mw, timeout ? &deadline : NULL, &oldmask);
 		if (r)
 			break;
 	}
@@ -513,6 +517,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 	struct timespec deadline;
 	struct uipc_msgwait *mw;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
+	sigset_t oldmask;
 	struct obj *o;
 	long r;
 
@@ -559,6 +564,10 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 				r = -E2BIG;
 				break;
 			}
+			if (msgsz < len && (msgflg & MSG_COPY)) {
+				r = -EINVAL;	/* the kernel's copy buffer is too small */
+				break;
+			}
 			if (ipc_ptr_ok(msgp)) {
 				r = -EFAULT;
 				break;
@@ -596,6 +605,8 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			break;
 		}
 		mw = msg_enqueue(o, UIPC_MSGW_RECV, msgtyp, msgsz, msgflg);
+		if (mw)
+			wt_block(&oldmask);
 		ipc_obj_unlock(o);
 		if (!mw) {
 			struct timespec nap = { 0, 2000000 };
@@ -607,7 +618,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			ipc_obj_lock(o);
 			continue;
 		}
-		r = msg_sleep(o, mw, timeout ? &deadline : NULL);
+		r = msg_sleep(o, mw, timeout ? &deadline : NULL, &oldmask);
 		if (r)
 			break;
 	}

@@ -207,6 +207,7 @@ static int reg_open(struct ns *ns)
 	}
 	ns->reg = p;
 	ns->reg_size = reg_size();
+	ipc_guard_add(p, ns->reg_size);
 	return 0;
 }
 
@@ -222,6 +223,7 @@ static int ns_open(struct ns *ns)
 		chmod(root, 01777);	/* mkdir's mode is masked by umask */
 	else if (errno != EEXIST && errno != EROFS && errno != EACCES)
 		return -errno;
+	snprintf(ns->root, sizeof(ns->root), "%s", root);
 	ns->dirfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ns->dirfd < 0)
 		return -errno;
@@ -239,6 +241,30 @@ fail:
 	close(ns->dirfd);
 	ns->dirfd = -1;
 	return err;
+}
+
+/*
+ * ns_dir - the namespace directory's descriptor, checked: a program may
+ * close or reuse our descriptor (daemons close everything); then we open
+ * the directory again (and leave the descriptor number alone).
+ */
+int ns_dir(struct ns *ns)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(ns->dirfd, &st) == 0 && st.st_dev == ns->dev &&
+	    st.st_ino == ns->ino)
+		return ns->dirfd;
+	pthread_mutex_lock(&ns_mu);
+	fd = open(ns->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == ns->dev &&
+	    st.st_ino == ns->ino)
+		ns->dirfd = fd;
+	else if (fd >= 0)
+		close(fd);
+	pthread_mutex_unlock(&ns_mu);
+	return ns->dirfd;
 }
 
 /*

@@ -168,6 +168,22 @@ static bool id_mapped(const char *map, uint32_t id)
 	return ok;
 }
 
+/* Are we in the initial user namespace (uid_map is the identity)? */
+bool proc_init_userns(void)
+{
+	unsigned long inside, outside, count;
+	bool init = true;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+
+	if (!f)
+		return true;
+	if (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3 ||
+	    inside != 0 || outside != 0 || count != 4294967295UL)
+		init = false;
+	fclose(f);
+	return init;
+}
+
 bool proc_uid_valid(uint32_t uid)
 {
 	return id_mapped("/proc/self/uid_map", uid);

@@ -195,8 +195,10 @@ const struct ipc_ops sem_ops = {
 int sem_get(key_t key, int nsems, int semflg)
 {
 	struct ipc_params p = { .key = key, .flg = semflg, .u.nsems = nsems };
+	struct uipc_limits lim;
 
-	if (nsems < 0 || nsems > lim_cached()->semmsl || nsems > 65535)
+	lim_get(&lim);
+	if (nsems < 0 || nsems > lim.semmsl || nsems > 65535)
 		return -EINVAL;
 	return ipcget(UIPC_T_SEM, &p);
 }
@@ -658,6 +660,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 	const struct proc_self *me = proc_self();
 	int newv_small[16], *newv = n <= 16 ? newv_small : malloc(n * sizeof(int));
 	struct uipc_semwait *sw = NULL;
+	sigset_t oldmask;
 	bool reaped = false;
 	int r, slept = 0;
 
@@ -715,6 +718,8 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 		/* block */
 		sw = sem_enqueue(o, sops, n, blocking);
 		sem_unpin_all(o, sops, n);
+		if (sw)
+			wt_block(&oldmask);
 		ipc_obj_unlock(o);
 		sem_wake(o);
 		if (!sw) {
@@ -728,10 +733,13 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 			continue;
 		}
 		for (;;) {
-			slept = wt_sleep(&sw->w, deadline, SEM_SLICE_MS);
+			slept = wt_sleep(&sw->w, deadline, SEM_SLICE_MS, &oldmask);
 			if (slept || READ_ONCE(sw->w.state) != UIPC_W_WAIT)
 				break;
-			/* a slice passed: apply the undo of dead processes */
+			/* a slice passed: apply the undo of dead processes
+			 * (signals held meanwhile, so none goes unnoticed) */
+			wt_block(&oldmask);
+			WRITE_ONCE(sw->w.asleep, 0);	/* not counted meanwhile */
 			ipc_obj_lock(o);
 			if (READ_ONCE(o->hdr->state) == UIPC_S_LIVE)
 				sem_reap_undo(o);
@@ -757,15 +765,18 @@ int sem_timedop(int semid, struct sembuf *sops, size_t nsops,
 	struct obj *o;
 	int r;
 
-	if (nsops < 1 || semid < 0)
-		return -EINVAL;
+	/* the kernel's order: timeout EFAULT, E2BIG, EINVAL, EFAULT, the id */
+	if (timeout && ipc_ptr_ok(timeout))
+		return -EFAULT;
 	if (nsops > (size_t)lim_cached()->semopm)
 		return -E2BIG;
+	if (nsops < 1)
+		return -EINVAL;
 	if (ipc_ptr_ok(sops))
 		return -EFAULT;
+	if (semid < 0)
+		return -EINVAL;
 	if (timeout) {
-		if (ipc_ptr_ok(timeout))
-			return -EFAULT;
 		r = fx_deadline(timeout, &deadline);
 		if (r)
 			return r;
@@ -820,7 +831,8 @@ static int sem_count(struct obj *o, uint32_t semnum, bool zero)
 		uint32_t b;
 		size_t n;
 
-		if (READ_ONCE(sw->w.state) != UIPC_W_WAIT)
+		if (READ_ONCE(sw->w.state) != UIPC_W_WAIT ||
+		    !READ_ONCE(sw->w.asleep))
 			continue;
 		if (!wt_alive(o, &sw->w)) {
 			dropped = true;

@@ -35,7 +35,6 @@
 
 #define SHM_ATT_CAP	256
 #define SHMMIN_K	1
-#define SHMSEG_K	4096
 
 /* This process's attachments (private memory, inherited by fork). */
 struct attach {
@@ -215,7 +214,7 @@ static int maps_count(pid_t pid, struct obj *o)
 	if (IS_ERR(ns))
 		return -1;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	if (fstatat(ns->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
@@ -267,9 +266,14 @@ static void shm_verify(struct obj *o)
 		else
 			real = maps_count((pid_t)pid, o);
 		if (real >= 0 && real != have) {
-			if (!jn_room(&o->jc, 6))
+			if (!jn_room(&o->jc, 8))
 				jn_commit(&o->jc);
 			att_add(o, pid, start, real - have);
+			if (real < have) {
+				/* it detached by exiting, exec or death */
+				jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
+				jw32(&o->jc, &o->u.shm.seg->lpid, pid);
+			}
 		}
 	}
 }
@@ -338,7 +342,12 @@ static void att_child(void)
 		if (IS_ERR(o))
 			continue;
 		ipc_obj_lock(o);
-		att_add(o, (uint32_t)me->pid, me->start, 1);
+		/* as the kernel's vm open: the child attaches */
+		if (att_add(o, (uint32_t)me->pid, me->start, 1) == 0) {
+			/* the kernel does this in the parent's context */
+			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
+			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)getppid());
+		}
 		ipc_obj_unlock(o);
 		ipc_obj_put(o);
 	}
@@ -355,12 +364,35 @@ static void att_init(void)
 
 /* ---- shmat / shmdt ---- */
 
+static void shm_detached(int id);
+
+/* Unlist the attachments that [p, p + len) covered (SHM_REMAP). */
+static struct attach *att_take_overlapping(void *p, size_t len)
+{
+	struct attach **pp = &attached, *out = NULL;
+	uintptr_t lo = (uintptr_t)p, hi = lo + len;
+
+	while (*pp) {
+		struct attach *a = *pp;
+		uintptr_t alo = (uintptr_t)a->addr, ahi = alo + a->len;
+
+		if (alo < hi && lo < ahi) {
+			*pp = a->next;
+			a->next = out;
+			out = a;
+		} else {
+			pp = &a->next;
+		}
+	}
+	return out;
+}
+
 void *shm_at(int shmid, const void *shmaddr, int shmflg)
 {
 	const struct proc_self *me;
 	uintptr_t addr = (uintptr_t)shmaddr;
 	int prot, acc, oflags, flags = MAP_SHARED, fd, err;
-	struct attach *a;
+	struct attach *a, *replaced;
 	struct ns *ns;
 	struct obj *o;
 	char name[64];
@@ -409,7 +441,7 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	}
 	ns = ns_get();
 	ns_obj_name(name, sizeof(name), UIPC_T_SHM, shmid);
-	fd = openat(ns->dirfd, name, oflags | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, oflags | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno == ENOENT ? -EIDRM : errno == EACCES ? -EACCES : -errno;
 		free(a);
@@ -444,10 +476,18 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 		goto out;
 	}
 	pthread_mutex_lock(&att_mu);
+	replaced = att_take_overlapping(p, a->len);
 	a->next = attached;
 	attached = a;
 	pthread_mutex_unlock(&att_mu);
 	ipc_obj_put(o);
+	while (replaced) {
+		struct attach *r = replaced;
+
+		replaced = r->next;
+		shm_detached(r->id);
+		free(r);
+	}
 	return p;
 out:
 	ipc_obj_put(o);
@@ -591,7 +631,7 @@ static int shm_info(int cmd, void *buf)
 		si.shmmax = lim.shmmax;
 		si.shmmin = SHMMIN_K;
 		si.shmmni = lim.shmmni;
-		si.shmseg = SHMSEG_K;
+		si.shmseg = (int)lim.shmmni;	/* the kernel reports shmmni */
 		si.shmall = lim.shmall;
 		memcpy(buf, &si, sizeof(si));
 	} else {

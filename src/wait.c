@@ -19,6 +19,7 @@
  * after a crashed waker can never undo a result the sleeper already used.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "internal.h"
@@ -86,6 +87,7 @@ int wt_claim(struct obj *o, struct uipc_waiter *w, uint64_t seq, uint32_t kind)
 	jw64(&o->jc, &w->seq, seq);
 	jw32(&o->jc, &w->kind, kind);
 	jws32(&o->jc, &w->result, 0);
+	jw32(&o->jc, &w->asleep, 0);
 	jw32(&o->jc, &w->state, UIPC_W_WAIT);
 	return 0;
 }
@@ -106,17 +108,50 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 }
 
 /*
+ * wt_block - block every signal, saving the mask in @old.  Called just
+ * before the object lock is dropped with our slot queued: a signal that
+ * arrives between then and the futex wait stays pending, and wt_sleep()
+ * turns it into EINTR as the kernel would.  (What remains is the moment
+ * between restoring the mask and entering the wait; see docs.)
+ */
+void wt_block(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
+/* Restore @old; true if a signal it lets through was pending (a handler
+ * has run by the time this returns). */
+static bool wt_unblock(const sigset_t *old)
+{
+	sigset_t pend;
+	bool sig = false;
+
+	sigpending(&pend);
+	for (int s = 1; s < NSIG && !sig; s++)
+		sig = sigismember(&pend, s) == 1 && sigismember(old, s) == 0;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+	return sig;
+}
+
+/*
  * wt_sleep - sleep until @w leaves UIPC_W_WAIT, a signal arrives, the
  * absolute CLOCK_MONOTONIC @deadline passes (NULL: none) or @slice_ms
  * milliseconds pass (0: no slice).  Object lock NOT held.
  * Returns 0 (state changed or slice over), -EINTR or -EAGAIN (deadline).
  */
 int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
-	     int slice_ms)
+	     int slice_ms, const sigset_t *old)
 {
 	struct timespec now, until;
 	int r;
 
+	if (old && wt_unblock(old))
+		return -EINTR;
+	/* from here on we count as blocked (GETNCNT/GETZCNT) */
+	WRITE_ONCE(w->asleep, 1);
 	if (slice_ms) {
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += (long)slice_ms * 1000000L;
