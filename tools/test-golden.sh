@@ -47,7 +47,8 @@ chmod +x "$T/list.sh"
 # shellcheck disable=SC2046
 uns "$B/tools/ipcscen" $(scenario) run "$T/list.sh" ||
 	not_ok "scenario on uipc"
-norm_times < "$T/text.out" > "$T/text.norm"
+# getopt names the program by its path: keep the name only
+sed "s|^[^ ]*/\(uipc[a-z]*\): |\1: |" "$T/text.out" | norm_times > "$T/text.norm"
 golden listings "$T/text.norm"
 norm_json_times < "$T/json.out" > "$T/json.norm"
 golden json "$T/json.norm"
