@@ -65,7 +65,7 @@ uint64_t proc_starttime(pid_t pid);
 bool proc_alive(pid_t pid, uint64_t start);
 bool proc_in_group(gid_t gid);
 bool proc_uid_valid(uint32_t uid);
-bool proc_init_userns(void);
+bool proc_init_userns(void);	/* capable(CAP_SYS_RESOURCE) */
 bool proc_gid_valid(uint32_t gid);
 
 /* ---- futex.c ---- */
@@ -108,6 +108,7 @@ struct uipc_limits {
 	unsigned long shmmax, shmall, shmmni;
 };
 int lim_get(struct uipc_limits *out);
+int lim_get_type(struct uipc_limits *out, int type);
 void lim_refresh(void);
 const struct uipc_limits *lim_cached(void);
 
@@ -238,7 +239,7 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 		 uint32_t state);
 void wt_block(sigset_t *old);
 int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
-	     int slice_ms, const sigset_t *old);
+	     int slice_ms, const sigset_t *old, bool cont_eintr);
 
 /* ---- the types' entry points (api.c calls these) ---- */
 int sem_get(key_t key, int nsems, int semflg);

@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -77,6 +78,11 @@ int64_t ipc_now(void)
 int ipc_ptr_ok(const void *p)
 {
 	return p && p != (const void *)-1 ? 0 : -EFAULT;
+}
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
 }
 
 static inline bool threaded(void)
@@ -482,6 +488,30 @@ static mode_t file_mode(uint32_t mode)
 	return m;
 }
 
+/*
+ * The file belongs to the SysV owner; the creator, who keeps the owner's
+ * rights in SysV, gets the owner's file access through a POSIX ACL entry
+ * when it is someone else (tmpfs supports them).  Best effort, see docs.
+ */
+static void file_acl(int fd, uint32_t uid, uint32_t cuid, mode_t mode)
+{
+	struct {
+		uint32_t version;
+		struct { uint16_t tag, perm; uint32_t id; } e[5];
+	} acl = { .version = 2, .e = {
+		{ 0x01, (mode >> 6) & 7, (uint32_t)-1 },	/* USER_OBJ */
+		{ 0x02, (mode >> 6) & 7, cuid },		/* USER */
+		{ 0x04, (mode >> 3) & 7, (uint32_t)-1 },	/* GROUP_OBJ */
+		{ 0x10, ((mode >> 6) | (mode >> 3)) & 7, (uint32_t)-1 }, /* MASK */
+		{ 0x20, mode & 7, (uint32_t)-1 },		/* OTHER */
+	} };
+
+	if (uid == cuid)
+		fremovexattr(fd, "system.posix_acl_access");
+	else
+		fsetxattr(fd, "system.posix_acl_access", &acl, sizeof(acl), 0);
+}
+
 /* Bring the object file's owner and mode in line with its ipc_perm. */
 static void ipc_sync_file(struct obj *o)
 {
@@ -502,6 +532,8 @@ static void ipc_sync_file(struct obj *o)
 	if (fchmod(fd, file_mode(READ_ONCE(o->hdr->perm.mode))) < 0) {
 		/* likewise */
 	}
+	file_acl(fd, READ_ONCE(o->hdr->perm.uid), READ_ONCE(o->hdr->perm.cuid),
+		 file_mode(READ_ONCE(o->hdr->perm.mode)));
 	close(fd);
 }
 
@@ -566,14 +598,30 @@ void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o)
 			  ops->held_usage ? ops->held_usage(o) : 0);
 }
 
+/*
+ * ipc_unlink - delete a removed object's file.  Called with the registry
+ * locked, so that a crash cannot leave a file the registry has forgotten.
+ * The memory past the header goes at once (hole punched), even while
+ * other processes still have the file mapped in their caches.
+ */
 void ipc_unlink(struct obj *o)
 {
 	struct ns *ns = ns_get();
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	size_t keep = align_up((size_t)o->hdr->body_off + o->hdr->body_size, ps);
 	char name[64];
+	int fd;
 
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (o->size > keep)
+			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)keep, (off_t)(o->size - keep));
+		close(fd);
+	}
 	unlinkat(ns_dir(ns), name, 0);
 }
 
@@ -606,19 +654,15 @@ int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 		locked(o);
 	ipc_remove_locked(ns, &rjc, o);
 	ipc_obj_unlock(o);
+	ipc_unlink(o);
 	ns_reg_unlock(ns, o->type, &rjc);
 	if (after)
 		after(o);
-	ipc_unlink(o);
 	return 0;
 }
 
 /* ---- creation ---- */
 
-static size_t align_up(size_t v, size_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
 
 /*
  * Build a new object's file under no name, then publish it as <type>.<id>.
@@ -744,7 +788,7 @@ static int ipcget_new(struct ns *ns, struct jctx *rjc, int type,
 	unsigned long mni;
 	int id, err;
 
-	lim_get(&lim);
+	lim_get_type(&lim, type);
 	if (ops->check_usage) {
 		err = ops->check_usage(READ_ONCE(rt->used), p);
 		if (err)

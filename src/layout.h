@@ -244,6 +244,7 @@ struct uipc_semset {
  */
 #define UIPC_SEM_VALMASK	0xffffu
 #define UIPC_SEM_WAITERS	0x40000000u
+#define UIPC_SEM_UNDOADJ	0x20000000u	/* some undo record adjusts it */
 #define UIPC_SEM_LOCKED		0x80000000u
 
 struct uipc_sem {

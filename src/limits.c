@@ -106,38 +106,71 @@ static void read_overrides(struct uipc_limits *l)
 	}
 }
 
-int lim_get(struct uipc_limits *out)
+/*
+ * lim_get_type - the limits, with those of @type (UIPC_T_*, or -1 for
+ * all) read afresh: a get or ctl call reads just the files it needs.
+ */
+int lim_get_type(struct uipc_limits *out, int type)
 {
 	/* the kernel's defaults, should /proc be unreadable */
-	struct uipc_limits l = {
+	static const struct uipc_limits dflt = {
 		.msgmax = 8192, .msgmnb = 16384, .msgmni = 32000,
 		.semmsl = 32000, .semmns = 1024000000, .semopm = 500,
 		.semmni = 32000, .shmmax = ~0UL - (1UL << 24),
 		.shmall = ~0UL - (1UL << 24), .shmmni = 4096,
 	};
+	struct uipc_limits l;
+	struct timespec now;
 	char buf[128];
 
-	read_proc_long("msgmax", &l.msgmax);
-	read_proc_long("msgmnb", &l.msgmnb);
-	read_proc_long("msgmni", &l.msgmni);
-	read_proc_ulong("shmmax", &l.shmmax);
-	read_proc_ulong("shmall", &l.shmall);
-	read_proc_ulong("shmmni", &l.shmmni);
-	if (read_small(AT_FDCWD, "/proc/sys/kernel/sem", buf, sizeof(buf)) == 0)
-		sscanf(buf, "%ld %ld %ld %ld", &l.semmsl, &l.semmns, &l.semopm,
-		       &l.semmni);
+	pthread_mutex_lock(&lim_mu);
+	l = cache_stamp ? cache : dflt;
+	pthread_mutex_unlock(&lim_mu);
+	if (!cache_stamp)
+		type = -1;
+	if (type < 0 || type == UIPC_T_MSG) {
+		l.msgmax = dflt.msgmax;
+		l.msgmnb = dflt.msgmnb;
+		l.msgmni = dflt.msgmni;
+		read_proc_long("msgmax", &l.msgmax);
+		read_proc_long("msgmnb", &l.msgmnb);
+		read_proc_long("msgmni", &l.msgmni);
+	}
+	if (type < 0 || type == UIPC_T_SHM) {
+		l.shmmax = dflt.shmmax;
+		l.shmall = dflt.shmall;
+		l.shmmni = dflt.shmmni;
+		read_proc_ulong("shmmax", &l.shmmax);
+		read_proc_ulong("shmall", &l.shmall);
+		read_proc_ulong("shmmni", &l.shmmni);
+	}
+	if (type < 0 || type == UIPC_T_SEM) {
+		l.semmsl = dflt.semmsl;
+		l.semmns = dflt.semmns;
+		l.semopm = dflt.semopm;
+		l.semmni = dflt.semmni;
+		if (read_small(AT_FDCWD, "/proc/sys/kernel/sem", buf,
+			       sizeof(buf)) == 0)
+			sscanf(buf, "%ld %ld %ld %ld", &l.semmsl, &l.semmns,
+			       &l.semopm, &l.semmni);
+	}
 	read_overrides(&l);
-
-	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	pthread_mutex_lock(&lim_mu);
 	cache = l;
-	cache_stamp = now.tv_sec + 1;
+	/* only a full read makes the copy fresh for the fast paths */
+	if (type < 0 || !cache_stamp)
+		cache_stamp = now.tv_sec + 1;
 	pthread_mutex_unlock(&lim_mu);
 	if (out)
 		*out = l;
 	return 0;
+}
+
+int lim_get(struct uipc_limits *out)
+{
+	return lim_get_type(out, -1);
 }
 
 void lim_refresh(void)

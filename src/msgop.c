@@ -35,7 +35,6 @@
 
 #define MSG_NSLOTS	64
 #define MSG_GROW_CHUNKS	1024	/* chunks reserved at a time (64 KiB) */
-#define MSG_SLICE_MS	1000
 
 #ifndef MSG_COPY
 #define MSG_COPY	040000
@@ -277,13 +276,8 @@ static void msg_wake(struct obj *o, const uint32_t *wake, uint32_t nw)
 static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
 		     const struct timespec *deadline, const sigset_t *old)
 {
-	int r;
+	int r = wt_sleep(&mw->w, deadline, 0, old, false);
 
-	do {
-		r = wt_sleep(&mw->w, deadline, MSG_SLICE_MS, old);
-		old = NULL;
-	} while (!r && READ_ONCE(mw->w.state) == UIPC_W_WAIT &&
-		 READ_ONCE(o->hdr->state) == UIPC_S_LIVE);
 	ipc_obj_lock(o);
 	if (READ_ONCE(mw->w.state) == UIPC_W_DONE)
 		r = READ_ONCE(mw->w.result);

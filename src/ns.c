@@ -330,10 +330,8 @@ int ns_reg_lock(struct ns *ns, int type, struct jctx *jc)
 		      sizeof(rt->journal) + sizeof(rt->jent));
 	if (err)
 		return err;
-	if (lk_lock(&rt->lock) == 1)
-		ns_reg_repair(ns, type, jc);
-	else if (READ_ONCE(jc->j->n))
-		jn_rollback(jc);	/* a holder that died, then was reaped */
+	if (lk_lock(&rt->lock) == 1 || READ_ONCE(jc->j->n))
+		ns_reg_repair(ns, type, jc);	/* a holder died half way */
 	return 0;
 }
 

@@ -168,8 +168,27 @@ static bool id_mapped(const char *map, uint32_t id)
 	return ok;
 }
 
-/* Are we in the initial user namespace (uid_map is the identity)? */
-bool proc_init_userns(void)
+/* Do we hold CAP_SYS_RESOURCE in our effective set? */
+static bool proc_cap_sys_resource(void)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	bool found = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	return found && (eff & (1ULL << 24));
+}
+
+/* Is our user namespace the initial one (uid_map is the identity)? */
+static bool proc_in_init_userns(void)
 {
 	unsigned long inside, outside, count;
 	bool init = true;
@@ -182,6 +201,12 @@ bool proc_init_userns(void)
 		init = false;
 	fclose(f);
 	return init;
+}
+
+/* The kernel's capable(CAP_SYS_RESOURCE): held, in the initial userns. */
+bool proc_init_userns(void)
+{
+	return proc_cap_sys_resource() && proc_in_init_userns();
 }
 
 bool proc_uid_valid(uint32_t uid)

@@ -26,6 +26,7 @@
  * which sends concurrent fast-path callers to the lock, and every store
  * goes through the journal.  Wakeups are issued after unlocking.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +198,7 @@ int sem_get(key_t key, int nsems, int semflg)
 	struct ipc_params p = { .key = key, .flg = semflg, .u.nsems = nsems };
 	struct uipc_limits lim;
 
-	lim_get(&lim);
+	lim_get_type(&lim, UIPC_T_SEM);
 	if (nsems < 0 || nsems > lim.semmsl || nsems > 65535)
 		return -EINVAL;
 	return ipcget(UIPC_T_SEM, &p);
@@ -294,6 +295,8 @@ static void set_adj(struct obj *o, struct uipc_semundo *u, uint32_t num,
 	if (!jn_room(&o->jc, 2))
 		jn_commit(&o->jc);
 	jw32(&o->jc, pair, w);
+	if (v)
+		fetch_or(&o->u.sem.sems[num].val, UIPC_SEM_UNDOADJ);
 }
 
 static void sem_update_queue(struct obj *o);
@@ -346,6 +349,69 @@ static bool sem_reap_undo(struct obj *o)
 		}
 	}
 	return any;
+}
+
+/*
+ * Does anyone else hold undo adjustments in the set?  Then a sleeper must
+ * look now and then whether they died (nobody else would apply them).
+ */
+static bool sem_others_undo(struct obj *o)
+{
+	struct uipc_semset *s = o->u.sem.set;
+	const struct proc_self *me = proc_self();
+
+	for (uint32_t i = 0; i < s->nundo; i++) {
+		struct uipc_semundo *u = undo_at(o, i);
+		uint32_t pid = READ_ONCE(u->pid);
+
+		if (pid && (pid != (uint32_t)me->pid ||
+			    READ_ONCE(u->start) != me->start))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Before an operation on semaphores that undo records adjust: apply the
+ * undo of holders that are gone (one kill(pid, 0) per other holder), and
+ * drop the flag of semaphores that no record adjusts any more, which
+ * sends them back to the fast path.  Lock held.
+ */
+static void sem_check_undo(struct obj *o, const struct sembuf *sops, size_t n)
+{
+	struct uipc_semset *s = o->u.sem.set;
+	const struct proc_self *me = proc_self();
+	bool flagged = false;
+
+	for (size_t i = 0; i < n && !flagged; i++)
+		flagged = READ_ONCE(o->u.sem.sems[sops[i].sem_num].val) &
+			  UIPC_SEM_UNDOADJ;
+	if (!flagged)
+		return;
+	for (uint32_t i = 0; i < s->nundo; i++) {
+		struct uipc_semundo *u = undo_at(o, i);
+		uint32_t pid = READ_ONCE(u->pid);
+
+		if (!pid || (pid == (uint32_t)me->pid &&
+			     READ_ONCE(u->start) == me->start))
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			undo_apply(o, u);
+	}
+	for (size_t k = 0; k < n; k++) {
+		uint32_t num = sops[k].sem_num;
+		bool used = false;
+
+		if (!(READ_ONCE(o->u.sem.sems[num].val) & UIPC_SEM_UNDOADJ))
+			continue;
+		for (uint32_t i = 0; i < s->nundo && !used; i++) {
+			struct uipc_semundo *u = undo_at(o, i);
+
+			used = READ_ONCE(u->pid) && undo_adj(u)[num];
+		}
+		if (!used)
+			fetch_and(&o->u.sem.sems[num].val, ~UIPC_SEM_UNDOADJ);
+	}
 }
 
 /* ---- evaluating operations ---- */
@@ -594,7 +660,7 @@ static int sem_fast(struct obj *o, const struct sembuf *sop)
 	for (;;) {
 		int v, nv;
 
-		if (w & (UIPC_SEM_LOCKED | UIPC_SEM_WAITERS))
+		if (w & (UIPC_SEM_LOCKED | UIPC_SEM_WAITERS | UIPC_SEM_UNDOADJ))
 			return 1;
 		v = (int)(w & UIPC_SEM_VALMASK);
 		if (!sop->sem_op) {
@@ -662,7 +728,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 	struct uipc_semwait *sw = NULL;
 	sigset_t oldmask;
 	bool reaped = false;
-	int r, slept = 0;
+	int r, slept = 0, slice = 0;
 
 	if (!newv)
 		return -ENOMEM;
@@ -700,6 +766,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 		}
 		for (size_t i = 0; i < n; i++)
 			sem_pin(o, sops[i].sem_num);
+		sem_check_undo(o, sops, n);
 		r = try_ops(o, sops, n, u, newv, &blocking);
 		if ((r == 1 || r == -EAGAIN) && !reaped) {
 			reaped = true;
@@ -717,6 +784,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 		}
 		/* block */
 		sw = sem_enqueue(o, sops, n, blocking);
+		slice = sem_others_undo(o) ? SEM_SLICE_MS : 0;
 		sem_unpin_all(o, sops, n);
 		if (sw)
 			wt_block(&oldmask);
@@ -732,17 +800,13 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 			}
 			continue;
 		}
-		for (;;) {
-			slept = wt_sleep(&sw->w, deadline, SEM_SLICE_MS, &oldmask);
-			if (slept || READ_ONCE(sw->w.state) != UIPC_W_WAIT)
-				break;
+		while ((slept = wt_sleep(&sw->w, deadline, slice, &oldmask, true)) == 1) {
 			/* a slice passed: apply the undo of dead processes
-			 * (signals held meanwhile, so none goes unnoticed) */
-			wt_block(&oldmask);
-			WRITE_ONCE(sw->w.asleep, 0);	/* not counted meanwhile */
+			 * (signals still held, so none goes unnoticed) */
 			ipc_obj_lock(o);
 			if (READ_ONCE(o->hdr->state) == UIPC_S_LIVE)
 				sem_reap_undo(o);
+			slice = sem_others_undo(o) ? SEM_SLICE_MS : 0;
 			ipc_obj_unlock(o);
 			sem_wake(o);
 		}

@@ -300,9 +300,9 @@ static void shm_destroy_if_unused(struct obj *o)
 		}
 	}
 	ipc_obj_unlock(o);
-	ns_reg_unlock(ns, UIPC_T_SHM, &rjc);
 	if (gone)
 		ipc_unlink(o);
+	ns_reg_unlock(ns, UIPC_T_SHM, &rjc);
 }
 
 /* ---- fork ---- */
@@ -433,6 +433,13 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 		err = -EACCES;
 		goto out;
 	}
+	if (READ_ONCE(o->hdr->perm.mode) & SHM_DEST) {
+		shm_destroy_if_unused(o);
+		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
 	pthread_once(&att_once, att_init);
 	a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -507,8 +514,8 @@ static void shm_detached(int id)
 	att_add(o, (uint32_t)me->pid, me->start, -1);
 	jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
 	jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
-	dest = (READ_ONCE(o->hdr->perm.mode) & SHM_DEST) &&
-	       !READ_ONCE(o->u.shm.seg->nattch);
+	/* other holders may be gone without a word: check them then */
+	dest = READ_ONCE(o->hdr->perm.mode) & SHM_DEST;
 	ipc_obj_unlock(o);
 	if (dest)
 		shm_destroy_if_unused(o);
@@ -571,7 +578,6 @@ static int shm_stat(int shmid, int cmd, struct shmid_ds *buf)
 	struct shmid_ds ds;
 	struct obj *o;
 	int err;
-	bool dest;
 
 	if (cmd == IPC_STAT) {
 		o = ipc_obj_get(UIPC_T_SHM, shmid);
@@ -586,19 +592,18 @@ static int shm_stat(int shmid, int cmd, struct shmid_ds *buf)
 		if (err)
 			return err;
 	}
+	/* a removed segment whose last holder is gone is gone for good */
+	if (READ_ONCE(o->hdr->perm.mode) & SHM_DEST)
+		shm_destroy_if_unused(o);
 	ipc_obj_lock(o);
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
-		err = -EIDRM;
+		err = -EINVAL;
 	} else {
 		shm_verify(o);
 		shm_fill(o, &ds);
 		err = cmd == IPC_STAT ? 0 : o->id;
 	}
-	dest = (READ_ONCE(o->hdr->perm.mode) & SHM_DEST) &&
-	       !READ_ONCE(o->u.shm.seg->nattch);
 	ipc_obj_unlock(o);
-	if (dest)
-		shm_destroy_if_unused(o);
 	ipc_obj_put(o);
 	if (err >= 0) {
 		if (ipc_ptr_ok(buf))
@@ -677,9 +682,9 @@ static int shm_rmid(struct obj *o)
 		}
 	}
 	ipc_obj_unlock(o);
-	ns_reg_unlock(ns, UIPC_T_SHM, &rjc);
 	if (gone)
 		ipc_unlink(o);
+	ns_reg_unlock(ns, UIPC_T_SHM, &rjc);
 	return err;
 }
 

@@ -108,12 +108,19 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 }
 
 /*
- * wt_block - block every signal, saving the mask in @old.  Called just
- * before the object lock is dropped with our slot queued: a signal that
- * arrives between then and the futex wait stays pending, and wt_sleep()
- * turns it into EINTR as the kernel would.  (What remains is the moment
- * between restoring the mask and entering the wait; see docs.)
+ * How blocking meets signals.  The kernel's semop/msgrcv return EINTR for
+ * any signal handled while they sleep; a futex wait returns EINTR only
+ * if the signal arrives during the system call itself, and a handler that
+ * runs just before it (say, for a signal sent by someone who saw us
+ * queued) would go unnoticed.  So a sleeper blocks every signal before it
+ * becomes visible as queued, sleeps on the futex in short slices, and
+ * between slices looks for pending signals: one that the caller's mask
+ * lets through ends the wait with EINTR (its handler runs as the mask is
+ * restored).  No signal is ever missed; one is noticed at most
+ * WT_SIGNAL_MS late.  Wakeups themselves are immediate (futex wake).
  */
+#define WT_SIGNAL_MS	10
+
 void wt_block(sigset_t *old)
 {
 	sigset_t all;
@@ -122,63 +129,96 @@ void wt_block(sigset_t *old)
 	pthread_sigmask(SIG_BLOCK, &all, old);
 }
 
-/* Restore @old; true if a signal it lets through was pending (a handler
- * has run by the time this returns). */
-static bool wt_unblock(const sigset_t *old)
+/*
+ * Does a pending signal that @old lets through end the wait?  Only one
+ * that will be handled or act: a signal ignored (explicitly or by default)
+ * would have been discarded by the kernel without waking the call.  A
+ * pending SIGCONT means we were stopped and continued: semop then fails
+ * with EINTR (@cont_eintr), msgsnd/msgrcv wait on, as the kernel does.
+ */
+static bool wt_signalled(const sigset_t *old, bool cont_eintr)
 {
 	sigset_t pend;
-	bool sig = false;
 
 	sigpending(&pend);
-	for (int s = 1; s < NSIG && !sig; s++)
-		sig = sigismember(&pend, s) == 1 && sigismember(old, s) == 0;
-	pthread_sigmask(SIG_SETMASK, old, NULL);
-	return sig;
+	for (int s = 1; s < NSIG; s++) {
+		struct sigaction sa;
+
+		if (sigismember(&pend, s) != 1 || sigismember(old, s) == 1)
+			continue;
+		if (sigaction(s, NULL, &sa) < 0)
+			return true;
+		if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
+			continue;
+		if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL) {
+			if (s == SIGCHLD || s == SIGURG || s == SIGWINCH)
+				continue;
+			if (s == SIGCONT && !cont_eintr)
+				continue;
+		}
+		return true;
+	}
+	return false;
+}
+
+static void ts_add_ms(struct timespec *t, long ms)
+{
+	t->tv_nsec += ms * 1000000L;
+	t->tv_sec += t->tv_nsec / 1000000000L;
+	t->tv_nsec %= 1000000000L;
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
 /*
- * wt_sleep - sleep until @w leaves UIPC_W_WAIT, a signal arrives, the
- * absolute CLOCK_MONOTONIC @deadline passes (NULL: none) or @slice_ms
- * milliseconds pass (0: no slice).  Object lock NOT held.
- * Returns 0 (state changed or slice over), -EINTR or -EAGAIN (deadline).
+ * wt_sleep - sleep until @w leaves UIPC_W_WAIT, a signal that @old lets
+ * through is pending, or the absolute CLOCK_MONOTONIC @deadline (NULL:
+ * none) passes.  Called with every signal blocked (wt_block(@old)),
+ * object lock NOT held.  Returns 0 (state changed), -EINTR, -EAGAIN
+ * (deadline), with the signal mask restored to @old; or 1 when @work_ms
+ * (0: never) passed first, signals still blocked, for the caller's
+ * periodic work (it then calls again).
  */
 int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
-	     int slice_ms, const sigset_t *old)
+	     int work_ms, const sigset_t *old, bool cont_eintr)
 {
-	struct timespec now, until;
-	int r;
+	struct timespec now, work, until;
+	bool first = true;
+	int r = 0;
 
-	if (old && wt_unblock(old))
-		return -EINTR;
+	clock_gettime(CLOCK_MONOTONIC, &work);
+	ts_add_ms(&work, work_ms);
 	/* from here on we count as blocked (GETNCNT/GETZCNT) */
 	WRITE_ONCE(w->asleep, 1);
-	if (slice_ms) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += (long)slice_ms * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		if (deadline && (deadline->tv_sec < until.tv_sec ||
-				 (deadline->tv_sec == until.tv_sec &&
-				  deadline->tv_nsec < until.tv_nsec)))
-			until = *deadline;
-	} else if (deadline) {
-		until = *deadline;
-	}
-	while (load_acquire(&w->state) == UIPC_W_WAIT) {
-		r = fx_wait(&w->state, UIPC_W_WAIT,
-			    slice_ms || deadline ? &until : NULL);
-		if (r == -EINTR)
-			return -EINTR;
-		if (r == -ETIMEDOUT) {
-			if (!deadline)
-				return 0;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec > deadline->tv_sec ||
-			    (now.tv_sec == deadline->tv_sec &&
-			     now.tv_nsec >= deadline->tv_nsec))
-				return -EAGAIN;
-			return 0;
+	for (;;) {
+		if (load_acquire(&w->state) != UIPC_W_WAIT)
+			break;
+		/* (a signal already pending when we queued is seen at the
+		 * end of the first slice; this keeps a handoff cheap) */
+		if (!first && wt_signalled(old, cont_eintr)) {
+			r = -EINTR;
+			break;
 		}
+		first = false;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (deadline && !ts_before(&now, deadline)) {
+			r = -EAGAIN;
+			break;
+		}
+		if (work_ms && !ts_before(&now, &work))
+			return 1;
+		until = now;
+		ts_add_ms(&until, WT_SIGNAL_MS);
+		if (deadline && ts_before(deadline, &until))
+			until = *deadline;
+		if (work_ms && ts_before(&work, &until))
+			until = work;
+		fx_wait(&w->state, UIPC_W_WAIT, &until);
 	}
-	return 0;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+	return r;
 }

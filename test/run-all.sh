@@ -34,12 +34,13 @@ run() {
 mkdir -p "$O/test-logs"
 # VALGRIND=1: run the unit tests under memcheck (any error fails the test)
 vg=
-[ -n "$VALGRIND" ] && vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+[ -n "$VALGRIND" ] && vg="valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 for t in "$O"/test/unit/*; do
 	[ -x "$t" ] && [ -f "$t" ] && run "unit/$(basename "$t")" $vg "$t" --jobs=1
 done
 [ -n "$VALGRIND" ] && { echo "$pass passed, $fail failed, $skip skipped (valgrind: unit tests only)"; [ $fail -eq 0 ]; exit; }
 for t in test/*.sh test/*/*.sh examples/*/test*.sh tools/test*.sh preload/test*.sh; do
+	[ "$t" = test/run-all.sh ] && continue
 	[ -x "$t" ] && [ -f "$t" ] && run "$t" "$t"
 done
 echo "$pass passed, $fail failed, $skip skipped"

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+/*
+ * s_shm.c - shmat/shmdt/shmctl scenarios: shm_nattch through attach,
+ * detach, fork, exit, SIGKILL and exec; SHM_DEST after IPC_RMID with
+ * attachments and attaching by id afterwards; SHM_RDONLY; explicit
+ * addresses, SHM_RND and SHM_REMAP; shmdt EINVAL; SHM_LOCK.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "trace.h"
+
+#define PAGE 4096
+
+/* A page-aligned address range of n pages that nothing uses right now. */
+static void *free_range(size_t n)
+{
+	void *p = mmap(NULL, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, n * PAGE);
+	return p;
+}
+
+/* Attach, detach and the fields they change. */
+SCENARIO(shm_attach, 0)
+{
+	int id = obj_get_sz(K_SHM, KEY1, 2 * PAGE, IPC_CREAT | 0600);
+	char *a, *b;
+
+	a = RPTR(X_shmat(id, NULL, 0));
+	st_shm(id);
+	b = RPTR(X_shmat(id, NULL, 0));
+	st_shm(id);
+	tr("distinct addresses: %s", a != b ? "yes" : "no");
+	tr("fresh memory is zero: %s", a[0] == 0 && a[2 * PAGE - 1] == 0 ?
+	   "yes" : "no");
+	strcpy(a + 100, "shared");
+	tr("written via one, read via the other: %s", b + 100);
+	R(X_shmdt(a));
+	st_shm(id);
+	R(X_shmdt(a));
+	R(X_shmdt(b));
+	st_shm(id);
+	R(X_shmdt(b));
+}
+
+/* A fork child inherits the attachments; its exit detaches them. */
+SCENARIO(shm_fork, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	char *a = RPTR(X_shmat(id, NULL, 0));
+	pid_t c;
+
+	strcpy(a, "from parent");
+	CHILD(c) {
+		st_shm(id);
+		tr("child reads: %s", a);
+		strcpy(a, "from child");
+		R(X_shmdt(a));
+		st_shm(id);
+		a = RPTR(X_shmat(id, NULL, 0));
+		RPTR(X_shmat(id, NULL, SHM_RDONLY));
+		st_shm(id);
+	}
+	tr_wait(c);
+	st_shm(id);
+	tr("parent reads: %s", a);
+	R(X_shmdt(a));
+	st_shm(id);
+}
+
+/* Exit, SIGKILL and exec all detach. */
+SCENARIO(shm_exit_kill_exec, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	pid_t c;
+
+	CHILD(c) {
+		RPTR(X_shmat(id, NULL, 0));
+		RPTR(X_shmat(id, NULL, 0));
+	}
+	tr_wait(c);
+	st_shm(id);
+	CHILD(c) {
+		RPTR(X_shmat(id, NULL, 0));
+		tr_ready();
+		pause();
+	}
+	tr_await(c);
+	st_shm(id);
+	tr_kill(c, SIGKILL);
+	tr_wait(c);
+	st_shm(id);
+	CHILD(c) {
+		RPTR(X_shmat(id, NULL, 0));
+		execl("/bin/sleep", "sleep", "60", (char *)NULL);
+		tr("exec failed");
+	}
+	tr("child exec'd: %s", tr_await(c) == 0 ? "yes" : "no");
+	st_shm(id);
+	tr_kill(c, SIGKILL);
+	tr_wait(c);
+	st_shm(id);
+}
+
+/* IPC_RMID while attached: SHM_DEST, key released, attach by id still. */
+SCENARIO(shm_rmid_attached, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	char *a = RPTR(X_shmat(id, NULL, 0)), *b;
+	pid_t c;
+
+	strcpy(a, "still here");
+	obj_rmid(K_SHM, id);
+	st_shm(id);
+	obj_get(K_SHM, KEY1, 0600);
+	obj_info(K_SHM, G_INFO);
+	obj_statidx(K_SHM, 0, G_STAT);
+	b = RPTR(X_shmat(id, NULL, SHM_RDONLY));
+	st_shm(id);
+	tr("read via the new attachment: %s", b);
+	obj_set(K_SHM, id, -2, -2, 0640);
+	st_shm(id);
+	obj_rmid(K_SHM, id);
+	CHILD(c) {
+		st_shm(id);
+		R(X_shmdt(a));
+		R(X_shmdt(b));
+		st_shm(id);
+	}
+	tr_wait(c);
+	st_shm(id);
+	R(X_shmdt(a));
+	st_shm(id);
+	R(X_shmdt(b));
+	st_shm(id);
+	RPTR(X_shmat(id, NULL, 0));
+	obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	obj_info(K_SHM, G_INFO);
+}
+
+/* Removing an unattached segment destroys it at once. */
+SCENARIO(shm_rmid_unattached, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	char *a = RPTR(X_shmat(id, NULL, 0));
+
+	R(X_shmdt(a));
+	obj_rmid(K_SHM, id);
+	st_shm(id);
+	RPTR(X_shmat(id, NULL, 0));
+	obj_info(K_SHM, G_INFO);
+}
+
+/* SHM_RDONLY: reads work, a write faults. */
+SCENARIO(shm_rdonly, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	char *w = RPTR(X_shmat(id, NULL, 0));
+	volatile char *r = RPTR(X_shmat(id, NULL, SHM_RDONLY));
+	pid_t c;
+
+	strcpy(w, "visible");
+	tr("read-only view reads: %s", (const char *)r);
+	CHILD(c) {
+		signal(SIGSEGV, SIG_DFL);	/* not a sanitizer's handler */
+		tr("writing through the read-only attachment");
+		r[0] = 'X';
+		tr("write did not fault");
+	}
+	tr_wait(c);
+	tr("after: %s", w);
+	st_shm(id);
+	R(X_shmdt((const void *)r));
+	R(X_shmdt(w));
+}
+
+/* shmdt only accepts the start of an attachment. */
+SCENARIO(shm_dt_einval, 0)
+{
+	int id = obj_get_sz(K_SHM, KEY1, 2 * PAGE, IPC_CREAT | 0600);
+	char *a = RPTR(X_shmat(id, NULL, 0));
+	static char buf[3 * PAGE];
+	char *pg = (char *)(((uintptr_t)buf + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+
+	R(X_shmdt(NULL));
+	R(X_shmdt(a + 1));
+	R(X_shmdt(a + PAGE));
+	R(X_shmdt(pg));
+	R(X_shmdt((void *)-1));
+	st_shm(id);
+	R(X_shmdt(a));
+	R(X_shmdt(a));
+	st_shm(id);
+}
+
+/* Explicit addresses: alignment, SHM_RND, SHM_EXEC. */
+SCENARIO(shm_at_addr, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	char *hole = free_range(4), *p, *q;
+
+	p = RPTR(X_shmat(id, hole + PAGE, 0));
+	tr("attached at the address asked for: %s", p == hole + PAGE ? "yes" :
+	   "no");
+	RPTR(X_shmat(id, hole + PAGE, 0));
+	RPTR(X_shmat(id, hole + 1, 0));
+	q = RPTR(X_shmat(id, hole + 2 * PAGE + 123, SHM_RND));
+	tr("SHM_RND rounded down: %s", q == hole + 2 * PAGE ? "yes" : "no");
+	q[0] = 'r';
+	tr("both see the same memory: %s", p[0] == 'r' ? "yes" : "no");
+	st_shm(id);
+	R(X_shmdt(p));
+	R(X_shmdt(q));
+	RPTR(X_shmat(-1, hole, 0));
+	RPTR(X_shmat(id, (void *)1, 0));
+	p = RPTR(X_shmat(id, NULL, SHM_EXEC));
+	q = RPTR(X_shmat(id, NULL, SHM_EXEC | SHM_RDONLY));
+	st_shm(id);
+	R(X_shmdt(p));
+	R(X_shmdt(q));
+	st_shm(id);
+	R(X_shmctl(id, IPC_STAT, (void *)-1));
+}
+
+/* SHM_REMAP replaces what is mapped there, an attachment included. */
+SCENARIO(shm_at_remap, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+	char *hole = free_range(4), *p, *q;
+	void *anon;
+
+	RPTR(X_shmat(id, NULL, SHM_REMAP));
+	anon = mmap(hole, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	tr("anonymous page mapped: %s", anon == hole ? "yes" : "no");
+	RPTR(X_shmat(id, hole, 0));
+	p = RPTR(X_shmat(id, hole, SHM_REMAP));
+	tr("SHM_REMAP over the anonymous page: %s", p == hole ? "yes" : "no");
+	st_shm(id);
+	q = RPTR(X_shmat(id, hole, SHM_REMAP));
+	tr("SHM_REMAP over the attachment: %s", q == hole ? "yes" : "no");
+	st_shm(id);
+	R(X_shmdt(q));
+	st_shm(id);
+	R(X_shmdt(p));
+}
+
+/* SHM_LOCK / SHM_UNLOCK set and clear SHM_LOCKED in the mode. */
+SCENARIO(shm_lock, 0)
+{
+	int id = obj_get(K_SHM, KEY1, IPC_CREAT | 0600);
+
+	R(X_shmctl(id, SHM_LOCK, NULL));
+	st_shm(id);
+	R(X_shmctl(id, SHM_LOCK, NULL));
+	R(X_shmctl(id, SHM_UNLOCK, NULL));
+	st_shm(id);
+	R(X_shmctl(id, SHM_UNLOCK, NULL));
+	R(X_shmctl(-1, SHM_LOCK, NULL));
+}
+
+/* A segment's size is rounded to pages for the mapping, not in segsz. */
+SCENARIO(shm_small, 0)
+{
+	int id = obj_get_sz(K_SHM, KEY1, 1, IPC_CREAT | 0600);
+	char *a = RPTR(X_shmat(id, NULL, 0));
+	pid_t c;
+
+	CHILD(c) {
+		a[0] = 'a';
+		a[PAGE - 1] = 'z';
+		tr("whole first page is usable");
+	}
+	tr_wait(c);
+	tr("parent sees: %c %c", a[0], a[PAGE - 1]);
+	st_shm(id);
+	obj_info(K_SHM, G_INFO);
+	R(X_shmdt(a));
+}

@@ -1,0 +1,883 @@
+// SPDX-License-Identifier: MIT
+/*
+ * crash.c - kill -9 robustness.
+ *
+ * A process killed with SIGKILL runs no code, so whatever it left in the
+ * object files (SEM_UNDO adjustments, a blocked-waiter entry, an
+ * attachment, a half-done update under the object lock) must be repaired
+ * by the next process that operates on the object, with the result the
+ * kernel gives: the undo applied, GETNCNT/GETZCNT and shm_nattch dropped,
+ * a removed segment destroyed with its last attacher.  The kernel does all
+ * this before the dead process becomes a zombie, so the checks are made
+ * right after the kill is reaped (or, in the _zombie tests, right after
+ * the process is a zombie, before it is reaped).
+ *
+ * The torture tests kill random workers hammering one set or one queue,
+ * respawn them, and check invariants that hold whatever the timing:
+ * conservation of semaphore tokens, at-most-once delivery with checksums,
+ * counters that match the contents, and progress between kills (a wedged
+ * object fails the test by deadline rather than by hanging it).
+ */
+#include "helpers.h"
+
+TestSuite(crash, .init = t_setup, .fini = t_teardown, .timeout = 240);
+
+static int g_id;
+static struct t_pipe g_pipe;
+
+static void park(void)
+{
+	for (;;)
+		pause();
+}
+
+/* ---------------------------------------------------------- SEM_UNDO */
+
+static int undo_holder(void *arg)
+{
+	struct sembuf ops[2] = { { 0, 3, SEM_UNDO }, { 1, -2, SEM_UNDO } };
+
+	(void)arg;
+	CHILD_OK(uipc_semop(g_id, ops, 2));
+	t_signal_byte(g_pipe, 'r');
+	park();
+	return 0;
+}
+
+static pid_t start_undo_holder(void)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 2, 0600));
+	assert_ok(t_setval(g_id, 1, 5));
+	g_pipe = t_pipe_new();
+	pid = t_spawn(undo_holder, NULL);
+	cr_assert_eq(t_wait_byte(g_pipe), 'r', "holder did not start");
+	cr_assert_eq(t_semval(g_id, 0), 3);
+	cr_assert_eq(t_semval(g_id, 1), 3);
+	return pid;
+}
+
+Test(crash, undo_applied_after_sigkill_getval)
+{
+	t_kill_wait(start_undo_holder());
+	cr_assert_eq(t_semval(g_id, 0), 0, "sem 0 = %d after the holder died",
+		     t_semval(g_id, 0));
+	cr_assert_eq(t_semval(g_id, 1), 5, "sem 1 = %d after the holder died",
+		     t_semval(g_id, 1));
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+Test(crash, undo_applied_after_sigkill_semop)
+{
+	struct sembuf take0 = { 0, -1, IPC_NOWAIT };
+	struct sembuf take1 = { 1, -5, IPC_NOWAIT };
+
+	t_kill_wait(start_undo_holder());
+	/* the first thing after the death is a semop */
+	assert_errno(uipc_semop(g_id, &take0, 1), EAGAIN);
+	assert_ok(uipc_semop(g_id, &take1, 1));
+	cr_assert_eq(t_semval(g_id, 1), 0);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+Test(crash, undo_applied_zombie)
+{
+	pid_t pid = start_undo_holder();
+
+	t_kill_zombie(pid);
+	cr_assert_eq(t_semval(g_id, 0), 0, "sem 0 = %d with the holder a "
+		     "zombie", t_semval(g_id, 0));
+	cr_assert_eq(t_semval(g_id, 1), 5);
+	t_wait_status(pid);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+static int undo_two_sets(void *arg)
+{
+	int other = (int)(intptr_t)arg;
+	struct sembuf up = { 0, 1, SEM_UNDO };
+
+	CHILD_OK(uipc_semop(g_id, &up, 1));
+	CHILD_OK(uipc_semop(other, &up, 1));
+	up.sem_num = 1;
+	CHILD_OK(uipc_semop(other, &up, 1));
+	t_signal_byte(g_pipe, 'r');
+	park();
+	return 0;
+}
+
+/* Several killed holders, each with undo on two sets. */
+Test(crash, undo_of_several_killed_processes)
+{
+	pid_t pids[4];
+	int other;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	other = (int)assert_ok(uipc_semget(IPC_PRIVATE, 2, 0600));
+	g_pipe = t_pipe_new();
+	for (int i = 0; i < 4; i++) {
+		pids[i] = t_spawn(undo_two_sets, (void *)(intptr_t)other);
+		cr_assert_eq(t_wait_byte(g_pipe), 'r');
+	}
+	cr_assert_eq(t_semval(g_id, 0), 4);
+	cr_assert_eq(t_semval(other, 1), 4);
+	for (int i = 0; i < 4; i++) {
+		t_kill_wait(pids[i]);
+		cr_assert_eq(t_semval(other, 0), 3 - i);
+		cr_assert_eq(t_semval(g_id, 0), 3 - i);
+		cr_assert_eq(t_semval(other, 1), 3 - i);
+	}
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+	assert_ok(uipc_semctl(other, 0, IPC_RMID));
+}
+
+static int undo_then_exit(void *arg)
+{
+	struct sembuf up = { 0, 2, SEM_UNDO };
+
+	CHILD_OK(uipc_semop(g_id, &up, 1));
+	if (arg)
+		exit(0);
+	_exit(0);
+}
+
+/* _exit() runs no library code either; exit() may. */
+Test(crash, undo_applied_after__exit_and_exit)
+{
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	t_wait_ok(t_spawn(undo_then_exit, NULL));
+	cr_assert_eq(t_semval(g_id, 0), 0, "after _exit: %d",
+		     t_semval(g_id, 0));
+	t_wait_ok(t_spawn(undo_then_exit, (void *)1));
+	cr_assert_eq(t_semval(g_id, 0), 0, "after exit: %d",
+		     t_semval(g_id, 0));
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+/* -------------------------------------------------- killed waiters */
+
+static int sem_waiter(void *arg)
+{
+	struct sembuf op = { 0, (short)(intptr_t)arg, 0 };
+
+	CHILD_OK(uipc_semop(g_id, &op, 1));
+	return 0;
+}
+
+Test(crash, ncnt_drops_when_waiter_killed)
+{
+	struct sembuf up = { 0, 1, 0 };
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	pid = t_spawn(sem_waiter, (void *)-1);
+	cr_assert(T_POLL(t_semncnt(g_id, 0) == 1, T_DEADLINE_MS),
+		  "waiter never counted");
+	t_kill_wait(pid);
+	cr_assert_eq(t_semncnt(g_id, 0), 0, "GETNCNT %d after the waiter died",
+		     t_semncnt(g_id, 0));
+	/* the dead waiter does not take what is posted */
+	assert_ok(uipc_semop(g_id, &up, 1));
+	cr_assert_eq(t_semval(g_id, 0), 1);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+Test(crash, ncnt_drops_when_waiter_killed_zombie)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	pid = t_spawn(sem_waiter, (void *)-1);
+	cr_assert(T_POLL(t_semncnt(g_id, 0) == 1, T_DEADLINE_MS),
+		  "waiter never counted");
+	t_kill_zombie(pid);
+	cr_assert_eq(t_semncnt(g_id, 0), 0, "GETNCNT %d with the waiter a "
+		     "zombie", t_semncnt(g_id, 0));
+	t_wait_status(pid);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+Test(crash, zcnt_drops_when_waiter_killed)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	assert_ok(t_setval(g_id, 0, 1));
+	pid = t_spawn(sem_waiter, (void *)0);
+	cr_assert(T_POLL(t_semzcnt(g_id, 0) == 1, T_DEADLINE_MS),
+		  "waiter never counted");
+	t_kill_wait(pid);
+	cr_assert_eq(t_semzcnt(g_id, 0), 0, "GETZCNT %d after the waiter died",
+		     t_semzcnt(g_id, 0));
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+/* Of two waiters one is killed; a post wakes the live one. */
+Test(crash, killed_waiter_does_not_swallow_wakeup)
+{
+	struct sembuf up = { 0, 1, 0 };
+	pid_t a, b;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, 1, 0600));
+	a = t_spawn(sem_waiter, (void *)-1);
+	cr_assert(T_POLL(t_semncnt(g_id, 0) == 1, T_DEADLINE_MS));
+	b = t_spawn(sem_waiter, (void *)-1);
+	cr_assert(T_POLL(t_semncnt(g_id, 0) == 2, T_DEADLINE_MS));
+	t_kill_wait(a);
+	assert_ok(uipc_semop(g_id, &up, 1));
+	t_wait_ok(b);
+	cr_assert_eq(t_semval(g_id, 0), 0);
+	cr_assert_eq(t_semncnt(g_id, 0), 0);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+/* ------------------------------------------------------ shm attachers */
+
+static int shm_attacher(void *arg)
+{
+	int times = (int)(intptr_t)arg;
+
+	for (int i = 0; i < times; i++) {
+		char *p = uipc_shmat(g_id, NULL, 0);
+
+		CHILD_CHECK(p != (void *)-1);
+		p[i] = 'x';
+	}
+	t_signal_byte(g_pipe, 'r');
+	park();
+	return 0;
+}
+
+Test(crash, nattch_drops_when_attacher_killed)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_shmget(IPC_PRIVATE, 8192, 0600));
+	g_pipe = t_pipe_new();
+	pid = t_spawn(shm_attacher, (void *)2);
+	cr_assert_eq(t_wait_byte(g_pipe), 'r');
+	cr_assert_eq(t_nattch(g_id), 2);
+	t_kill_wait(pid);
+	cr_assert_eq(t_nattch(g_id), 0, "nattch %ld after the attacher died",
+		     t_nattch(g_id));
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(crash, nattch_drops_when_attacher_killed_zombie)
+{
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_shmget(IPC_PRIVATE, 8192, 0600));
+	g_pipe = t_pipe_new();
+	pid = t_spawn(shm_attacher, (void *)1);
+	cr_assert_eq(t_wait_byte(g_pipe), 'r');
+	cr_assert_eq(t_nattch(g_id), 1);
+	t_kill_zombie(pid);
+	cr_assert_eq(t_nattch(g_id), 0, "nattch %ld with the attacher a "
+		     "zombie", t_nattch(g_id));
+	t_wait_status(pid);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(crash, removed_segment_destroyed_when_last_attacher_killed)
+{
+	struct shmid_ds ds;
+	pid_t pid;
+	char *p;
+
+	g_id = (int)assert_ok(uipc_shmget(0x5eed, 8192, IPC_CREAT | 0600));
+	g_pipe = t_pipe_new();
+	pid = t_spawn(shm_attacher, (void *)1);
+	cr_assert_eq(t_wait_byte(g_pipe), 'r');
+	/* our own attachment goes before the attacher dies */
+	p = uipc_shmat(g_id, NULL, 0);
+	cr_assert(p != (void *)-1, "shmat: %s", t_errname(errno));
+	cr_assert_eq(p[0], 'x');
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+	assert_ok(uipc_shmctl(g_id, IPC_STAT, &ds));
+	cr_assert(ds.shm_perm.mode & SHM_DEST, "mode %#o lacks SHM_DEST",
+		  ds.shm_perm.mode);
+	cr_assert_eq(ds.shm_perm.__key, IPC_PRIVATE);
+	cr_assert_eq(ds.shm_nattch, 2);
+	assert_errno(uipc_shmget(0x5eed, 0, 0), ENOENT);
+	assert_ok(uipc_shmdt(p));
+	cr_assert_eq(t_nattch(g_id), 1);
+	t_kill_wait(pid);
+	t_assert_shm_gone(g_id);
+	assert_errno(uipc_shmat(g_id, NULL, 0), EINVAL);
+	cr_assert_eq(t_ns_count("shm."), 0, "the segment's file is still in "
+		     "the namespace");
+}
+
+/* ------------------------------------------------------ torture: sem */
+
+#define TS_NSEM		4
+#define TS_INIT		3
+#define TS_WORKERS	6
+#define TS_KILLS	300
+#define TS_BIG		1000
+
+struct sem_torture {
+	volatile int stop;
+	long ops;
+	int err;
+	char why[200];
+};
+
+static struct sem_torture *S;
+
+static void ts_fail(const char *what, int e)
+{
+	if (!__atomic_exchange_n(&S->err, 1, __ATOMIC_SEQ_CST))
+		snprintf(S->why, sizeof(S->why), "worker %d: %s: %s",
+			 (int)getpid(), what, t_errname(e));
+	_exit(1);
+}
+
+/*
+ * Three kinds of worker, by slot: non-blocking movers (always make
+ * progress while tokens exist), blocking movers, and holders that take a
+ * token with SEM_UNDO and give it back.  Every operation conserves the
+ * sum of the values, and a holder killed while holding gets its token
+ * back through its undo, so the sum is invariant whatever is killed when.
+ */
+static int ts_worker(void *arg)
+{
+	int kind = (int)(intptr_t)arg % 3;
+	uint64_t seed = (uint64_t)getpid() * 7919 + (uint64_t)t_now_ns();
+
+	while (!S->stop) {
+		int i = (int)(t_rand(&seed) % TS_NSEM);
+		int j = (int)((i + 1 + t_rand(&seed) % (TS_NSEM - 1)) % TS_NSEM);
+		short amt = (short)(1 + t_rand(&seed) % 2);
+		struct sembuf mv[2] = { { (unsigned short)i, (short)-amt, 0 },
+					{ (unsigned short)j, amt, 0 } };
+		struct sembuf take = { (unsigned short)i, -1, SEM_UNDO };
+		struct sembuf give = { (unsigned short)i, 1, SEM_UNDO };
+
+		switch (kind) {
+		case 0:
+			mv[0].sem_flg = IPC_NOWAIT;
+			if (uipc_semop(g_id, mv, 2) < 0) {
+				if (errno != EAGAIN)
+					ts_fail("semop move nowait", errno);
+				continue;
+			}
+			break;
+		case 1:
+			if (uipc_semop(g_id, mv, 2) < 0)
+				ts_fail("semop move", errno);
+			break;
+		default:
+			if (uipc_semop(g_id, &take, 1) < 0)
+				ts_fail("semop take", errno);
+			__atomic_fetch_add(&S->ops, 1, __ATOMIC_RELAXED);
+			/* hold it across a few moves */
+			for (int k = 0; k < 3; k++) {
+				mv[0].sem_flg = IPC_NOWAIT;
+				if (uipc_semop(g_id, mv, 2) < 0 &&
+				    errno != EAGAIN)
+					ts_fail("semop move held", errno);
+			}
+			if (uipc_semop(g_id, &give, 1) < 0)
+				ts_fail("semop give", errno);
+			break;
+		}
+		__atomic_fetch_add(&S->ops, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+Test(crash, torture_semop_with_kills, .timeout = 300)
+{
+	pid_t w[TS_WORKERS];
+	struct sembuf big[TS_NSEM];
+	uint64_t seed = 42;
+	long sum = 0;
+	unsigned short vals[TS_NSEM];
+	union t_semun a = { .array = vals };
+
+	S = t_shared(sizeof(*S));
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, TS_NSEM, 0600));
+	for (int i = 0; i < TS_NSEM; i++)
+		assert_ok(t_setval(g_id, i, TS_INIT));
+	for (int k = 0; k < TS_WORKERS; k++)
+		w[k] = t_spawn(ts_worker, (void *)(intptr_t)k);
+	for (int n = 0; n < TS_KILLS; n++) {
+		long seen = __atomic_load_n(&S->ops, __ATOMIC_RELAXED);
+		int k = (int)(t_rand(&seed) % TS_WORKERS);
+
+		/* progress between kills: a wedged set fails here */
+		cr_assert(T_POLL(__atomic_load_n(&S->ops, __ATOMIC_RELAXED) >=
+				 seen + 20 || S->err, T_DEADLINE_MS),
+			  "no progress after %d kills (ops %ld)", n, seen);
+		cr_assert(!S->err, "%s", S->why);
+		usleep((useconds_t)(t_rand(&seed) % 2000));
+		t_kill_wait(w[k]);
+		w[k] = t_spawn(ts_worker, (void *)(intptr_t)k);
+	}
+	/* stop: enough tokens everywhere that every live worker finishes */
+	S->stop = 1;
+	for (int i = 0; i < TS_NSEM; i++)
+		big[i] = (struct sembuf){ (unsigned short)i, TS_BIG, 0 };
+	assert_ok(uipc_semop(g_id, big, TS_NSEM));
+	for (int k = 0; k < TS_WORKERS; k++)
+		t_wait_ok(w[k]);
+	cr_assert(!S->err, "%s", S->why);
+	assert_ok(uipc_semctl(g_id, 0, GETALL, a));
+	for (int i = 0; i < TS_NSEM; i++) {
+		sum += vals[i];
+		cr_assert_eq(t_semncnt(g_id, i), 0, "GETNCNT of %d", i);
+		cr_assert_eq(t_semzcnt(g_id, i), 0, "GETZCNT of %d", i);
+	}
+	cr_assert_eq(sum, TS_NSEM * (TS_INIT + TS_BIG),
+		     "tokens not conserved: sum %ld, want %d (values %u %u %u "
+		     "%u)", sum, TS_NSEM * (TS_INIT + TS_BIG), vals[0], vals[1],
+		     vals[2], vals[3]);
+	/* still usable: take everything back out */
+	for (int i = 0; i < TS_NSEM; i++)
+		big[i] = (struct sembuf){ (unsigned short)i, (short)-vals[i],
+					  IPC_NOWAIT };
+	assert_ok(uipc_semop(g_id, big, TS_NSEM));
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
+/* ------------------------------------------------------ torture: msg */
+
+#define TM_SEND		3
+#define TM_RECV		3
+#define TM_MAXSEQ	(1 << 24)
+#define TM_TYPES	5
+#define TM_KILLS	300
+#define TM_POISON	0xffffu
+
+struct tm_hdr {
+	uint32_t sender, seq, len, sum;
+};
+
+struct msg_torture {
+	volatile int stop_send, stop_recv;
+	uint32_t next_seq[TM_SEND];
+	uint64_t sent[TM_SEND][TM_MAXSEQ / 64];	/* bit per sequence number */
+	uint64_t recvd[TM_SEND][TM_MAXSEQ / 64];
+	long ops;
+	int err;
+	char why[256];
+};
+
+static struct msg_torture *M;
+
+static void tm_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!__atomic_exchange_n(&M->err, 1, __ATOMIC_SEQ_CST)) {
+		int n = snprintf(M->why, sizeof(M->why), "pid %d: ",
+				 (int)getpid());
+
+		va_start(ap, fmt);
+		vsnprintf(M->why + n, sizeof(M->why) - n, fmt, ap);
+		va_end(ap);
+	}
+	_exit(1);
+}
+
+static uint32_t tm_sum(const struct tm_hdr *h, const unsigned char *data)
+{
+	uint32_t s = h->sender * 2654435761u ^ h->seq * 40503u ^ h->len;
+
+	for (uint32_t i = 0; i < h->len; i++)
+		s = (s << 5 | s >> 27) ^ data[i];
+	return s;
+}
+
+static void tm_fill(struct t_msg *m, uint32_t sender, uint32_t seq,
+		    uint32_t len)
+{
+	struct tm_hdr h = { sender, seq, len, 0 };
+	unsigned char *data = (unsigned char *)m->mtext + sizeof(h);
+
+	for (uint32_t i = 0; i < len; i++)
+		data[i] = (unsigned char)(seq * 31 + i * 7 + sender);
+	h.sum = tm_sum(&h, data);
+	memcpy(m->mtext, &h, sizeof(h));
+}
+
+/* Check a received message; returns its header.  @len is what msgrcv gave. */
+static struct tm_hdr tm_check(const struct t_msg *m, ssize_t len)
+{
+	struct tm_hdr h;
+
+	if (len < (ssize_t)sizeof(h))
+		tm_fail("short message: %zd bytes", len);
+	memcpy(&h, m->mtext, sizeof(h));
+	if (h.len != (size_t)len - sizeof(h) ||
+	    h.sum != tm_sum(&h, (const unsigned char *)m->mtext + sizeof(h)))
+		tm_fail("corrupt message: %zd bytes, sender %u seq %u len %u",
+			len, h.sender, h.seq, h.len);
+	if (h.sender != TM_POISON &&
+	    (h.sender >= TM_SEND || h.seq >= M->next_seq[h.sender]))
+		tm_fail("message never sent: sender %u seq %u", h.sender,
+			h.seq);
+	if (m->mtype < 1 || m->mtype > TM_TYPES)
+		tm_fail("bad mtype %ld", m->mtype);
+	return h;
+}
+
+static int tm_sender(void *arg)
+{
+	uint32_t k = (uint32_t)(intptr_t)arg;
+	uint64_t seed = (uint64_t)getpid() * 104729 + (uint64_t)t_now_ns();
+	struct t_msg m;
+
+	while (!M->stop_send) {
+		uint32_t seq = __atomic_fetch_add(&M->next_seq[k], 1,
+						  __ATOMIC_SEQ_CST);
+		uint32_t len = (uint32_t)(t_rand(&seed) % 200);
+
+		if (seq >= TM_MAXSEQ) {	/* out of numbers: just stop */
+			while (!M->stop_send)
+				usleep(1000);
+			break;
+		}
+		m.mtype = 1 + (long)(t_rand(&seed) % TM_TYPES);
+		tm_fill(&m, k, seq, len);
+		if (uipc_msgsnd(g_id, &m, sizeof(struct tm_hdr) + len, 0) < 0)
+			tm_fail("msgsnd: %s", t_errname(errno));
+		__atomic_fetch_or(&M->sent[k][seq / 64], 1ULL << (seq % 64),
+				  __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&M->ops, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/*
+ * Receivers block with random selectors; receiver 0 only ever takes any
+ * type (0, or -TM_TYPES), so a full queue can always drain and the
+ * senders always progress.
+ */
+static int tm_receiver(void *arg)
+{
+	uint64_t seed = (uint64_t)getpid() * 15485863 + (uint64_t)t_now_ns();
+	int slot = (int)(intptr_t)arg;
+	struct t_msg m;
+
+	for (;;) {
+		bool stopping = M->stop_recv;
+		long typ = 0;
+		int flags = 0;
+		ssize_t n;
+
+		if (!stopping && slot == 0) {
+			typ = t_rand(&seed) % 2 ? 0 : -TM_TYPES;
+		} else if (!stopping) {
+			switch (t_rand(&seed) % 4) {
+			case 1:
+				typ = 1 + (long)(t_rand(&seed) % TM_TYPES);
+				break;
+			case 2:
+				typ = -(1 + (long)(t_rand(&seed) % TM_TYPES));
+				break;
+			case 3:
+				typ = 1 + (long)(t_rand(&seed) % TM_TYPES);
+				flags = MSG_EXCEPT;
+				break;
+			}
+		}
+		n = uipc_msgrcv(g_id, &m, sizeof(m.mtext), typ, flags);
+		if (n < 0)
+			tm_fail("msgrcv(%ld, %#x): %s", typ, flags,
+				t_errname(errno));
+		struct tm_hdr h = tm_check(&m, n);
+
+		if (h.sender == TM_POISON) {
+			if (M->stop_recv)
+				return 0;
+			tm_fail("poison before the stop");
+		}
+		if (__atomic_fetch_or(&M->recvd[h.sender][h.seq / 64],
+				      1ULL << (h.seq % 64), __ATOMIC_SEQ_CST) &
+		    1ULL << (h.seq % 64))
+			tm_fail("message sender %u seq %u delivered twice",
+				h.sender, h.seq);
+		__atomic_fetch_add(&M->ops, 1, __ATOMIC_RELAXED);
+	}
+}
+
+Test(crash, torture_msg_with_kills, .timeout = 300)
+{
+	pid_t snd[TM_SEND], rcv[TM_RECV];
+	uint64_t seed = 4242;
+	long recv_kills = 0, missing = 0, in_queue = 0, qbytes = 0;
+	struct msqid_ds ds;
+	struct t_msg m;
+	ssize_t n;
+
+	M = t_shared(sizeof(*M));
+	g_id = (int)assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
+	for (int k = 0; k < TM_SEND; k++)
+		snd[k] = t_spawn(tm_sender, (void *)(intptr_t)k);
+	for (int k = 0; k < TM_RECV; k++)
+		rcv[k] = t_spawn(tm_receiver, (void *)(intptr_t)k);
+	for (int i = 0; i < TM_KILLS; i++) {
+		long seen = __atomic_load_n(&M->ops, __ATOMIC_RELAXED);
+		int k = (int)(t_rand(&seed) % (TM_SEND + TM_RECV));
+
+		cr_assert(T_POLL(__atomic_load_n(&M->ops, __ATOMIC_RELAXED) >=
+				 seen + 20 || M->err, T_DEADLINE_MS),
+			  "no progress after %d kills (ops %ld)", i, seen);
+		cr_assert(!M->err, "%s", M->why);
+		usleep((useconds_t)(t_rand(&seed) % 2000));
+		if (k < TM_SEND) {
+			t_kill_wait(snd[k]);
+			snd[k] = t_spawn(tm_sender, (void *)(intptr_t)k);
+		} else {
+			k -= TM_SEND;
+			t_kill_wait(rcv[k]);
+			recv_kills++;
+			rcv[k] = t_spawn(tm_receiver, (void *)(intptr_t)k);
+		}
+	}
+	/* stop the senders; the receivers keep draining */
+	M->stop_send = 1;
+	for (int k = 0; k < TM_SEND; k++)
+		t_wait_ok(snd[k]);
+	/* then the receivers: each drains in order, up to a poison */
+	M->stop_recv = 1;
+	for (int k = 0; k < TM_RECV; k++)
+		for (long t = 1; t <= TM_TYPES; t++) {
+			m.mtype = t;
+			tm_fill(&m, TM_POISON, 0, 0);
+			assert_ok(uipc_msgsnd(g_id, &m, sizeof(struct tm_hdr),
+					      0));
+		}
+	for (int k = 0; k < TM_RECV; k++)
+		t_wait_ok(rcv[k]);
+	cr_assert(!M->err, "%s", M->why);
+
+	/* what is left: poison only, and the counters agree */
+	assert_ok(uipc_msgctl(g_id, IPC_STAT, &ds));
+	while ((n = uipc_msgrcv(g_id, &m, sizeof(m.mtext), 0, IPC_NOWAIT)) >=
+	       0) {
+		struct tm_hdr h;
+
+		memcpy(&h, m.mtext, sizeof(h));
+		cr_assert(n == (ssize_t)sizeof(h) + h.len &&
+			  h.sum == tm_sum(&h, (unsigned char *)m.mtext +
+						      sizeof(h)),
+			  "corrupt message left in the queue");
+		if (h.sender != TM_POISON) {
+			uint64_t bit = 1ULL << (h.seq % 64), *w;
+
+			cr_assert(h.sender < TM_SEND && h.seq < TM_MAXSEQ);
+			w = &M->recvd[h.sender][h.seq / 64];
+			cr_assert(!(*w & bit), "sender %u seq %u delivered "
+				  "twice", h.sender, h.seq);
+			*w |= bit;
+		}
+		in_queue++;
+		qbytes += n;
+	}
+	cr_assert_eq(errno, ENOMSG, "draining: %s", t_errname(errno));
+	cr_assert_eq((long)ds.msg_qnum, in_queue, "msg_qnum %lu, %ld in queue",
+		     (unsigned long)ds.msg_qnum, in_queue);
+	cr_assert_eq((long)ds.msg_cbytes, qbytes, "msg_cbytes %lu, %ld bytes",
+		     (unsigned long)ds.msg_cbytes, qbytes);
+	assert_ok(uipc_msgctl(g_id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 0);
+	cr_assert_eq(ds.msg_cbytes, 0);
+
+	/* every message a sender saw sent was received, but for one per kill */
+	for (int k = 0; k < TM_SEND; k++)
+		for (uint32_t s = 0; s < M->next_seq[k] && s < TM_MAXSEQ; s++)
+			if ((M->sent[k][s / 64] & ~M->recvd[k][s / 64]) &
+			    1ULL << (s % 64))
+				missing++;
+	cr_assert(missing <= recv_kills, "%ld messages lost, %ld receivers "
+		  "killed", missing, recv_kills);
+
+	/* still usable */
+	m.mtype = 3;
+	strcpy(m.mtext, "after");
+	assert_ok(uipc_msgsnd(g_id, &m, 6, IPC_NOWAIT));
+	cr_assert_eq(uipc_msgrcv(g_id, &m, 100, 3, IPC_NOWAIT), 6);
+	cr_assert_str_eq(m.mtext, "after");
+	assert_ok(uipc_msgctl(g_id, IPC_RMID, NULL));
+}
+
+/* ------------------------------------------- torture: get and remove */
+
+#define TG_KEYS		4
+#define TG_WORKERS	4
+#define TG_KILLS	200
+#define TG_KEY0		0x6e7000
+
+struct get_torture {
+	volatile int stop;
+	long ops;
+	int err;
+	char why[200];
+};
+
+static struct get_torture *G;
+
+static int tg_get(int type, key_t key, int flags)
+{
+	switch (type) {
+	case 0:
+		return uipc_msgget(key, flags);
+	case 1:
+		return uipc_semget(key, flags & IPC_CREAT ? 2 : 0, flags);
+	default:
+		return uipc_shmget(key, flags & IPC_CREAT ? 5000 : 0, flags);
+	}
+}
+
+static int tg_rmid(int type, int id)
+{
+	switch (type) {
+	case 0:
+		return uipc_msgctl(id, IPC_RMID, NULL);
+	case 1:
+		return uipc_semctl(id, 0, IPC_RMID);
+	default:
+		return uipc_shmctl(id, IPC_RMID, NULL);
+	}
+}
+
+static int tg_worker(void *arg)
+{
+	uint64_t seed = (uint64_t)getpid() * 2654435761u + (uint64_t)t_now_ns();
+
+	(void)arg;
+	while (!G->stop) {
+		int type = (int)(t_rand(&seed) % 3);
+		key_t key = TG_KEY0 + (key_t)(t_rand(&seed) % TG_KEYS);
+		int id = tg_get(type, key, IPC_CREAT | 0600);
+
+		if (id < 0) {
+			if (!__atomic_exchange_n(&G->err, 1, __ATOMIC_SEQ_CST))
+				snprintf(G->why, sizeof(G->why), "get type %d "
+					 "key %#x: %s", type, (unsigned)key,
+					 t_errname(errno));
+			_exit(1);
+		}
+		if (t_rand(&seed) % 2 && tg_rmid(type, id) < 0 &&
+		    errno != EINVAL && errno != EIDRM) {
+			if (!__atomic_exchange_n(&G->err, 1, __ATOMIC_SEQ_CST))
+				snprintf(G->why, sizeof(G->why), "rmid type %d "
+					 "id %d: %s", type, id,
+					 t_errname(errno));
+			_exit(1);
+		}
+		__atomic_fetch_add(&G->ops, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/* Objects of @type in use, as the kernel-style *_INFO counts them. */
+static int tg_in_use(int type)
+{
+	struct msginfo mi;
+	struct seminfo si;
+	struct shm_info hi;
+	union t_semun a = { .__buf = &si };
+
+	switch (type) {
+	case 0:
+		assert_ok(uipc_msgctl(0, MSG_INFO, (struct msqid_ds *)&mi));
+		return mi.msgpool;
+	case 1:
+		assert_ok(uipc_semctl(0, 0, SEM_INFO, a));
+		return si.semusz;
+	default:
+		assert_ok(uipc_shmctl(0, SHM_INFO, (struct shmid_ds *)&hi));
+		return hi.used_ids;
+	}
+}
+
+/*
+ * Creators and removers killed at random (some while holding the
+ * registry lock, some halfway through a creation): afterwards every key
+ * names at most one live object with that key, the registry's counts
+ * match the files in the namespace, and nothing else is left there.
+ */
+Test(crash, torture_get_rmid_with_kills, .timeout = 300)
+{
+	static const char *const prefix[] = { "msg.", "sem.", "shm." };
+	pid_t w[TG_WORKERS];
+	uint64_t seed = 777;
+
+	G = t_shared(sizeof(*G));
+	for (int k = 0; k < TG_WORKERS; k++)
+		w[k] = t_spawn(tg_worker, NULL);
+	for (int n = 0; n < TG_KILLS; n++) {
+		long seen = __atomic_load_n(&G->ops, __ATOMIC_RELAXED);
+		int k = (int)(t_rand(&seed) % TG_WORKERS);
+
+		cr_assert(T_POLL(__atomic_load_n(&G->ops, __ATOMIC_RELAXED) >=
+				 seen + 10 || G->err, T_DEADLINE_MS),
+			  "no progress after %d kills (ops %ld)", n, seen);
+		cr_assert(!G->err, "%s", G->why);
+		usleep((useconds_t)(t_rand(&seed) % 3000));
+		t_kill_wait(w[k]);
+		w[k] = t_spawn(tg_worker, NULL);
+	}
+	G->stop = 1;
+	for (int k = 0; k < TG_WORKERS; k++)
+		t_wait_ok(w[k]);
+	cr_assert(!G->err, "%s", G->why);
+
+	for (int type = 0; type < 3; type++) {
+		int live = 0;
+
+		for (int i = 0; i < TG_KEYS; i++) {
+			key_t key = TG_KEY0 + i;
+			int id = tg_get(type, key, 0);
+			struct ipc_perm perm;
+			struct msqid_ds m;
+			struct semid_ds s;
+			struct shmid_ds h;
+			union t_semun a = { .buf = &s };
+
+			if (id < 0) {
+				cr_assert_eq(errno, ENOENT, "type %d key %#x: "
+					     "%s", type, (unsigned)key,
+					     t_errname(errno));
+				continue;
+			}
+			live++;
+			if (type == 0)
+				perm = (assert_ok(uipc_msgctl(id, IPC_STAT,
+							      &m)),
+					m.msg_perm);
+			else if (type == 1)
+				perm = (assert_ok(uipc_semctl(id, 0, IPC_STAT,
+							      a)),
+					s.sem_perm);
+			else
+				perm = (assert_ok(uipc_shmctl(id, IPC_STAT,
+							      &h)),
+					h.shm_perm);
+			cr_assert_eq(perm.__key, key, "id %d of key %#x has key "
+				     "%#x", id, (unsigned)key,
+				     (unsigned)perm.__key);
+		}
+		cr_assert_eq(tg_in_use(type), live, "type %d: %d in use, %d "
+			     "reachable by key", type, tg_in_use(type), live);
+		cr_assert_eq(t_ns_count(prefix[type]), live, "type %d: %d "
+			     "files (%s), %d objects", type,
+			     t_ns_count(prefix[type]), t_ns_list(prefix[type]),
+			     live);
+		for (int i = 0; i < TG_KEYS; i++) {
+			int id = tg_get(type, TG_KEY0 + i, 0);
+
+			if (id >= 0)
+				assert_ok(tg_rmid(type, id));
+		}
+		cr_assert_eq(tg_in_use(type), 0);
+	}
+	cr_assert_eq(t_ns_count(NULL), 0, "files left in the namespace:%s",
+		     t_ns_list(NULL));
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: MIT
+/*
+ * shm_fork.c - shm_nattch through fork, exec, exit and shmdt.
+ *
+ * The kernel's count: +1 for each attachment a fork child inherits, in
+ * place as soon as fork returns (in the parent and in the child); -1 for
+ * each attachment at shmdt, exit (also _exit, which runs no library code)
+ * and exec.  A removed segment (SHM_DEST) goes with its last attachment,
+ * however that goes.  shm_lpid follows the process that last changed the
+ * count: the parent at fork (the kernel copies the mappings in the
+ * parent's context), the child at its exit or exec.  A posix_spawn()ed
+ * child (vfork-like: it shares the parent's memory until it execs) never
+ * holds an attachment.
+ *
+ * Exec is observed without timing: the child's end of a close-on-exec
+ * pipe closes when its exec succeeds, after the old memory is gone.
+ */
+#include <spawn.h>
+
+#include "helpers.h"
+
+TestSuite(shm_fork, .init = t_setup, .fini = t_teardown, .timeout = 60);
+
+extern char **environ;
+
+static int g_id;
+static char *g_p;
+static struct t_pipe g_go;	/* parent -> child: go on */
+static struct t_pipe g_up;	/* child -> parent: ready */
+
+static void setup(size_t size)
+{
+	g_id = (int)assert_ok(uipc_shmget(IPC_PRIVATE, size, 0600));
+	g_p = uipc_shmat(g_id, NULL, 0);
+	cr_assert(g_p != (void *)-1, "shmat: %s", t_errname(errno));
+	cr_assert_eq(t_nattch(g_id), 1);
+	g_go = t_pipe_new();
+	g_up = t_pipe_new();
+}
+
+/* In the child: wait for the parent's go (or its death). */
+static void child_wait_go(void)
+{
+	char c;
+
+	while (read(g_go.r, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void go(void)
+{
+	t_signal_byte(g_go, 'g');
+}
+
+static pid_t shm_lpid(int id)
+{
+	struct shmid_ds ds;
+
+	assert_ok(uipc_shmctl(id, IPC_STAT, &ds));
+	return ds.shm_lpid;
+}
+
+/* ------------------------------------------------------------- fork */
+
+static void fork_then_leave(int how)
+{
+	pid_t pid;
+
+	setup(8192);
+	pid = t_fork();
+	if (pid == 0) {
+		CHILD_CHECK(t_nattch(g_id) == 2, "child sees nattch %ld",
+			    t_nattch(g_id));
+		g_p[100] = 'c';
+		t_signal_byte(g_up, 'r');
+		child_wait_go();
+		if (how == 0)
+			exit(0);
+		_exit(0);
+	}
+	cr_assert_eq(t_nattch(g_id), 2, "nattch %ld right after fork",
+		     t_nattch(g_id));
+	cr_assert_eq(t_wait_byte(g_up), 'r');
+	cr_assert_eq(g_p[100], 'c', "the child's write is not visible");
+	go();
+	t_wait_ok(pid);
+	cr_assert_eq(t_nattch(g_id), 1, "nattch %ld after the child's %s",
+		     t_nattch(g_id), how ? "_exit" : "exit");
+	assert_ok(uipc_shmdt(g_p));
+	cr_assert_eq(t_nattch(g_id), 0);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(shm_fork, child_inherits_then_exit)
+{
+	fork_then_leave(0);
+}
+
+Test(shm_fork, child_inherits_then__exit)
+{
+	fork_then_leave(1);
+}
+
+Test(shm_fork, every_attachment_is_inherited)
+{
+	int other;
+	char *q, *r;
+	pid_t pid;
+
+	setup(4096);
+	q = uipc_shmat(g_id, NULL, SHM_RDONLY);
+	cr_assert(q != (void *)-1);
+	other = (int)assert_ok(uipc_shmget(IPC_PRIVATE, 4096, 0600));
+	r = uipc_shmat(other, NULL, 0);
+	cr_assert(r != (void *)-1);
+	cr_assert_eq(t_nattch(g_id), 2);
+	pid = t_fork();
+	if (pid == 0) {
+		child_wait_go();
+		_exit(0);
+	}
+	cr_assert_eq(t_nattch(g_id), 4, "nattch %ld after fork",
+		     t_nattch(g_id));
+	cr_assert_eq(t_nattch(other), 2, "nattch %ld after fork",
+		     t_nattch(other));
+	go();
+	t_wait_ok(pid);
+	cr_assert_eq(t_nattch(g_id), 2);
+	cr_assert_eq(t_nattch(other), 1);
+	assert_ok(uipc_shmdt(q));
+	assert_ok(uipc_shmdt(r));
+	assert_ok(uipc_shmdt(g_p));
+	cr_assert_eq(t_nattch(g_id), 0);
+	cr_assert_eq(t_nattch(other), 0);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+	assert_ok(uipc_shmctl(other, IPC_RMID, NULL));
+}
+
+Test(shm_fork, grandchild_inherits)
+{
+	pid_t pid;
+
+	setup(4096);
+	pid = t_fork();
+	if (pid == 0) {
+		pid_t gc = fork();
+		int st;
+
+		if (gc == 0) {
+			CHILD_CHECK(t_nattch(g_id) == 3);
+			t_signal_byte(g_up, 'g');
+			child_wait_go();
+			_exit(0);
+		}
+		CHILD_CHECK(gc > 0);
+		CHILD_CHECK(t_nattch(g_id) == 3, "nattch %ld after the "
+			    "grandchild's fork", t_nattch(g_id));
+		CHILD_CHECK(waitpid(gc, &st, 0) == gc && WIFEXITED(st) &&
+			    WEXITSTATUS(st) == 0);
+		CHILD_CHECK(t_nattch(g_id) == 2, "nattch %ld after the "
+			    "grandchild's exit", t_nattch(g_id));
+		_exit(0);
+	}
+	cr_assert_eq(t_wait_byte(g_up), 'g');
+	cr_assert_eq(t_nattch(g_id), 3);
+	go();
+	t_wait_ok(pid);
+	cr_assert_eq(t_nattch(g_id), 1);
+	assert_ok(uipc_shmdt(g_p));
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(shm_fork, fork_after_shmdt_inherits_nothing)
+{
+	pid_t pid;
+
+	setup(4096);
+	assert_ok(uipc_shmdt(g_p));
+	pid = t_fork();
+	if (pid == 0) {
+		CHILD_CHECK(t_nattch(g_id) == 0);
+		_exit(0);
+	}
+	cr_assert_eq(t_nattch(g_id), 0);
+	t_wait_ok(pid);
+	cr_assert_eq(t_nattch(g_id), 0);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+/* ----------------------------------------------------------- shmdt */
+
+Test(shm_fork, shmdt_in_child_leaves_the_parents)
+{
+	pid_t pid;
+
+	setup(4096);
+	pid = t_fork();
+	if (pid == 0) {
+		CHILD_OK(uipc_shmdt(g_p));
+		CHILD_CHECK(t_nattch(g_id) == 1);
+		CHILD_ERRNO(uipc_shmdt(g_p), EINVAL);
+		t_signal_byte(g_up, 'd');
+		child_wait_go();
+		_exit(0);
+	}
+	cr_assert_eq(t_wait_byte(g_up), 'd');
+	cr_assert_eq(t_nattch(g_id), 1);
+	g_p[0] = 'p';	/* still mapped here */
+	go();
+	t_wait_ok(pid);
+	cr_assert_eq(t_nattch(g_id), 1, "nattch %ld after the child that had "
+		     "detached exited", t_nattch(g_id));
+	assert_ok(uipc_shmdt(g_p));
+	cr_assert_eq(t_nattch(g_id), 0);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(shm_fork, shmdt_in_parent_leaves_the_childs)
+{
+	pid_t pid;
+
+	setup(4096);
+	pid = t_fork();
+	if (pid == 0) {
+		child_wait_go();
+		CHILD_CHECK(g_p[0] == 'p', "the parent's write is lost");
+		CHILD_CHECK(t_nattch(g_id) == 1);
+		_exit(0);
+	}
+	g_p[0] = 'p';
+	assert_ok(uipc_shmdt(g_p));
+	cr_assert_eq(t_nattch(g_id), 1);
+	go();
+	t_wait_ok(pid);
+	cr_assert_eq(t_nattch(g_id), 0);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(shm_fork, child_attaches_more)
+{
+	pid_t pid;
+
+	setup(4096);
+	pid = t_fork();
+	if (pid == 0) {
+		char *q = uipc_shmat(g_id, NULL, 0);
+
+		CHILD_CHECK(q != (void *)-1);
+		CHILD_CHECK(t_nattch(g_id) == 3);
+		t_signal_byte(g_up, 'a');
+		child_wait_go();
+		_exit(0);
+	}
+	cr_assert_eq(t_wait_byte(g_up), 'a');
+	cr_assert_eq(t_nattch(g_id), 3);
+	go();
+	t_wait_ok(pid);
+	cr_assert_eq(t_nattch(g_id), 1);
+	assert_ok(uipc_shmdt(g_p));
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+/* ------------------------------------------------------------ exec */
+
+/*
+ * Fork a child that execs /bin/sleep; returns once the exec has happened
+ * (its close-on-exec end of g_up closed) and the child still runs.
+ */
+static pid_t fork_exec_sleep(void)
+{
+	pid_t pid = t_fork();
+
+	if (pid == 0) {
+		execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+		_exit(127);
+	}
+	close(g_up.w);
+	cr_assert_eq(t_wait_byte(g_up), -2, "no exec seen");
+	cr_assert(t_proc_state(pid) != 'Z' && t_proc_state(pid) != 0,
+		  "the exec failed");
+	return pid;
+}
+
+Test(shm_fork, exec_detaches)
+{
+	pid_t pid;
+
+	setup(4096);
+	pid = fork_exec_sleep();
+	cr_assert_eq(t_nattch(g_id), 1, "nattch %ld with the child exec'd",
+		     t_nattch(g_id));
+	t_kill_wait(pid);
+	cr_assert_eq(t_nattch(g_id), 1);
+	assert_ok(uipc_shmdt(g_p));
+	cr_assert_eq(t_nattch(g_id), 0);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(shm_fork, failed_exec_keeps_attachment)
+{
+	pid_t pid;
+
+	setup(4096);
+	pid = t_fork();
+	if (pid == 0) {
+		execl("/nonexistent/program", "x", (char *)NULL);
+		CHILD_CHECK(t_nattch(g_id) == 2);
+		t_signal_byte(g_up, 'f');
+		child_wait_go();
+		_exit(0);
+	}
+	cr_assert_eq(t_wait_byte(g_up), 'f');
+	cr_assert_eq(t_nattch(g_id), 2);
+	go();
+	t_wait_ok(pid);
+	cr_assert_eq(t_nattch(g_id), 1);
+	assert_ok(uipc_shmdt(g_p));
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+/* Remove a segment whose only attachment is then the child's. */
+static void leave_it_to_the_child(void)
+{
+	struct shmid_ds ds;
+
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+	assert_ok(uipc_shmdt(g_p));
+	assert_ok(uipc_shmctl(g_id, IPC_STAT, &ds));
+	cr_assert_eq(ds.shm_nattch, 1);
+	cr_assert(ds.shm_perm.mode & SHM_DEST);
+}
+
+Test(shm_fork, exec_destroys_removed_segment)
+{
+	pid_t pid;
+
+	setup(4096);
+	pid = t_fork();
+	if (pid == 0) {
+		child_wait_go();
+		execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+		_exit(127);
+	}
+	close(g_up.w);
+	leave_it_to_the_child();
+	go();
+	cr_assert_eq(t_wait_byte(g_up), -2, "no exec seen");
+	cr_assert(t_proc_state(pid) != 'Z', "the exec failed");
+	t_assert_shm_gone(g_id);
+	cr_assert_eq(t_ns_count("shm."), 0, "segment file left behind");
+	t_kill_wait(pid);
+}
+
+Test(shm_fork, exit_destroys_removed_segment)
+{
+	pid_t pid;
+
+	setup(4096);
+	pid = t_fork();
+	if (pid == 0) {
+		child_wait_go();
+		_exit(0);
+	}
+	leave_it_to_the_child();
+	go();
+	t_wait_ok(pid);
+	t_assert_shm_gone(g_id);
+	cr_assert_eq(t_ns_count("shm."), 0, "segment file left behind");
+}
+
+/* -------------------------------------------------- lpid, posix_spawn */
+
+Test(shm_fork, lpid_follows_fork_exit_and_exec)
+{
+	pid_t pid;
+
+	setup(4096);
+	cr_assert_eq(shm_lpid(g_id), getpid());
+	pid = t_fork();
+	if (pid == 0) {
+		child_wait_go();
+		_exit(0);
+	}
+	cr_assert_eq(shm_lpid(g_id), getpid(), "lpid %d after fork, want the "
+		     "parent %d", (int)shm_lpid(g_id), (int)getpid());
+	go();
+	t_wait_ok(pid);
+	cr_assert_eq(shm_lpid(g_id), pid, "lpid %d after exit, want the "
+		     "child %d", (int)shm_lpid(g_id), (int)pid);
+	g_go = t_pipe_new();
+	g_up = t_pipe_new();
+	pid = fork_exec_sleep();
+	cr_assert_eq(shm_lpid(g_id), pid, "lpid %d after exec, want the "
+		     "child %d", (int)shm_lpid(g_id), (int)pid);
+	t_kill_wait(pid);
+	assert_ok(uipc_shmdt(g_p));
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
+
+Test(shm_fork, posix_spawn_child_holds_nothing)
+{
+	char *argv[] = { "sleep", "1000", NULL };
+	pid_t pid;
+
+	setup(4096);
+	cr_assert_eq(posix_spawn(&pid, "/bin/sleep", NULL, NULL, argv,
+				 environ), 0);
+	t_track(pid);
+	cr_assert_eq(t_nattch(g_id), 1, "nattch %ld with a spawned child",
+		     t_nattch(g_id));
+	t_kill_wait(pid);
+	cr_assert_eq(t_nattch(g_id), 1);
+	cr_assert_eq(system("exit 0"), 0);
+	cr_assert_eq(t_nattch(g_id), 1);
+	assert_ok(uipc_shmdt(g_p));
+	cr_assert_eq(t_nattch(g_id), 0);
+	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
+}
