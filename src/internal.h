@@ -224,6 +224,7 @@ int ipc_set_perm(struct obj *o, const struct ipc_perm *in);
 void ipc_set_done(struct obj *o);
 void ipc_fill_perm(const struct uipc_hdr *h, struct ipc_perm *out);
 int ipc_stat_index(int type, int idx, bool any, struct obj **op);
+int ipc_stat_get(int type, int idx, bool by_id, bool any, struct obj **op);
 int ipc_max_idx(int type);
 int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
 int ipc_ptr_ok(const void *p);

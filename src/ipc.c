@@ -917,6 +917,28 @@ int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used)
 }
 
 /*
+ * ipc_stat_get - the object for IPC_STAT (@idx is an id, read permission
+ * needed) or for *_STAT / *_STAT_ANY (@idx is an index; @any: no read
+ * permission needed).
+ */
+int ipc_stat_get(int type, int idx, bool by_id, bool any, struct obj **op)
+{
+	struct obj *o;
+
+	if (!by_id)
+		return ipc_stat_index(type, idx, any, op);
+	o = ipc_obj_get(type, idx);
+	if (IS_ERR(o))
+		return PTR_ERR(o);
+	if (ipcperms(&o->hdr->perm, 0444)) {
+		ipc_obj_put(o);
+		return -EACCES;
+	}
+	*op = o;
+	return 0;
+}
+
+/*
  * ipc_stat_index - the object at index @idx, for MSG_STAT & co.
  * @any: *_STAT_ANY (no read permission needed).
  */

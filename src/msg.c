@@ -109,19 +109,9 @@ static int msg_stat(int msqid, int cmd, struct msqid_ds *buf)
 	struct obj *o;
 	int err;
 
-	if (cmd == IPC_STAT) {
-		o = ipc_obj_get(UIPC_T_MSG, msqid);
-		if (IS_ERR(o))
-			return PTR_ERR(o);
-		if (ipcperms(&o->hdr->perm, 0444)) {
-			ipc_obj_put(o);
-			return -EACCES;
-		}
-	} else {
-		err = ipc_stat_index(UIPC_T_MSG, msqid, cmd == MSG_STAT_ANY, &o);
-		if (err)
-			return err;
-	}
+	err = ipc_stat_get(UIPC_T_MSG, msqid, cmd == IPC_STAT, cmd == MSG_STAT_ANY, &o);
+	if (err)
+		return err;
 	ipc_obj_lock(o);
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 		ipc_obj_unlock(o);

@@ -289,6 +289,32 @@ static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
 	return r;
 }
 
+/*
+ * msg_wait - queue ourselves as a waiting sender or receiver and sleep
+ * until told to retry.  Lock held on entry and on return.  Returns 0
+ * (retry), -EINTR, -EAGAIN (deadline) or -EIDRM.  With every slot taken
+ * we poll instead (see docs).
+ */
+static int msg_wait(struct obj *o, uint32_t kind, long type, size_t size,
+		    int flags, const struct timespec *deadline)
+{
+	struct uipc_msgwait *mw = msg_enqueue(o, kind, type, size, flags);
+	struct timespec nap = { 0, 2000000 };
+	sigset_t oldmask;
+	int r = 0;
+
+	if (mw) {
+		wt_block(&oldmask);
+		ipc_obj_unlock(o);
+		return msg_sleep(o, mw, deadline, &oldmask);
+	}
+	ipc_obj_unlock(o);
+	if (nanosleep(&nap, NULL) < 0)
+		r = -EINTR;
+	ipc_obj_lock(o);
+	return r;
+}
+
 /* ---- msgsnd ---- */
 
 static bool fits(struct uipc_msq *q, size_t msgsz)
@@ -362,9 +388,7 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 {
 	const struct msgbuf *mb = msgp;
 	struct timespec deadline;
-	struct uipc_msgwait *mw;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
-	sigset_t oldmask;
 	struct obj *o;
 	long mtype;
 	int r;
@@ -403,21 +427,8 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 			r = -EAGAIN;
 			break;
 		}
-		mw = msg_enqueue(o, UIPC_MSGW_SEND, 0, msgsz, msgflg);
-		if (mw)
-			wt_block(&oldmask);
-		ipc_obj_unlock(o);
-		if (!mw) {
-			struct timespec nap = { 0, 2000000 };
-
-			if (nanosleep(&nap, NULL) < 0) {
-				ipc_obj_put(o);
-				return -EINTR;
-			}
-			ipc_obj_lock(o);
-			continue;
-		}
-		r = msg_sleep(o, mw, timeout ? &deadline : NULL, &oldmask);
+		r = msg_wait(o, UIPC_MSGW_SEND, 0, msgsz, msgflg,
+			     timeout ? &deadline : NULL);
 		if (r)
 			break;
 	}
@@ -509,9 +520,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		int msgflg, const struct timespec *timeout)
 {
 	struct timespec deadline;
-	struct uipc_msgwait *mw;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
-	sigset_t oldmask;
 	struct obj *o;
 	long r;
 
@@ -598,21 +607,8 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			r = -ENOMSG;
 			break;
 		}
-		mw = msg_enqueue(o, UIPC_MSGW_RECV, msgtyp, msgsz, msgflg);
-		if (mw)
-			wt_block(&oldmask);
-		ipc_obj_unlock(o);
-		if (!mw) {
-			struct timespec nap = { 0, 2000000 };
-
-			if (nanosleep(&nap, NULL) < 0) {
-				ipc_obj_put(o);
-				return -EINTR;
-			}
-			ipc_obj_lock(o);
-			continue;
-		}
-		r = msg_sleep(o, mw, timeout ? &deadline : NULL, &oldmask);
+		r = msg_wait(o, UIPC_MSGW_RECV, msgtyp, msgsz, msgflg,
+			     timeout ? &deadline : NULL);
 		if (r)
 			break;
 	}

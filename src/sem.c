@@ -989,19 +989,9 @@ static int sem_stat(int semid, int cmd, struct semid_ds *buf)
 	struct obj *o;
 	int err;
 
-	if (cmd == IPC_STAT) {
-		o = ipc_obj_get(UIPC_T_SEM, semid);
-		if (IS_ERR(o))
-			return PTR_ERR(o);
-		if (ipcperms(&o->hdr->perm, 0444)) {
-			ipc_obj_put(o);
-			return -EACCES;
-		}
-	} else {
-		err = ipc_stat_index(UIPC_T_SEM, semid, cmd == SEM_STAT_ANY, &o);
-		if (err)
-			return err;
-	}
+	err = ipc_stat_get(UIPC_T_SEM, semid, cmd == IPC_STAT, cmd == SEM_STAT_ANY, &o);
+	if (err)
+		return err;
 	ipc_obj_lock(o);
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 		err = -EIDRM;

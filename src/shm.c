@@ -579,19 +579,9 @@ static int shm_stat(int shmid, int cmd, struct shmid_ds *buf)
 	struct obj *o;
 	int err;
 
-	if (cmd == IPC_STAT) {
-		o = ipc_obj_get(UIPC_T_SHM, shmid);
-		if (IS_ERR(o))
-			return PTR_ERR(o);
-		if (ipcperms(&o->hdr->perm, 0444)) {
-			ipc_obj_put(o);
-			return -EACCES;
-		}
-	} else {
-		err = ipc_stat_index(UIPC_T_SHM, shmid, cmd == SHM_STAT_ANY, &o);
-		if (err)
-			return err;
-	}
+	err = ipc_stat_get(UIPC_T_SHM, shmid, cmd == IPC_STAT, cmd == SHM_STAT_ANY, &o);
+	if (err)
+		return err;
 	/* a removed segment whose last holder is gone is gone for good */
 	if (READ_ONCE(o->hdr->perm.mode) & SHM_DEST)
 		shm_destroy_if_unused(o);
