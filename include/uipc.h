@@ -59,6 +59,43 @@ void *uipc_shmat(int shmid, const void *shmaddr, int shmflg);
 int uipc_shmdt(const void *shmaddr);
 int uipc_shmctl(int shmid, int cmd, struct shmid_ds *buf);
 
+/*
+ * Extension: who uses an object -- what the kernel cannot show.  For the
+ * tools; reads the object without taking its lock and repairs nothing.
+ */
+#define UIPC_MSG		0	/* object types */
+#define UIPC_SEM		1
+#define UIPC_SHM		2
+
+#define UIPC_USER_CREATOR	1	/* created the object */
+#define UIPC_USER_ATTACH	2	/* holds .count attachments (shm) */
+#define UIPC_USER_UNDO		3	/* holds SEM_UNDO adjustments (sem) */
+#define UIPC_USER_WAIT		4	/* blocked in an operation (sem, msg) */
+#define UIPC_USER_LAST		5	/* did the last operation (sempid,
+					   msg_lspid/lrpid, shm_lpid) */
+
+struct uipc_user {
+	pid_t pid;
+	int kind;		/* UIPC_USER_* */
+	int count;		/* attachments, else 1 */
+	int alive;		/* 1: that process (pid and start time) lives */
+};
+
+/*
+ * uipc_users - fill @buf with up to @n users of object @id of @type.
+ * Returns the number of users (possibly more than @n), or -1 with errno
+ * (EINVAL: no such object).
+ */
+int uipc_users(int type, int id, struct uipc_user *buf, int n);
+
+/*
+ * uipc_rmid_stale - remove object @id of @type if it is stale: no user
+ * that uipc_users() reports is alive.  Checked again under the object's
+ * locks, so an object that a live process uses is never removed.
+ * Returns 0, or -1 with errno: EBUSY (a live user), EINVAL, EPERM.
+ */
+int uipc_rmid_stale(int type, int id);
+
 /* Extension: the library's version, "MAJOR.MINOR.PATCH". */
 const char *uipc_version(void);
 

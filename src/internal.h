@@ -23,6 +23,7 @@
 #include "config.h"
 #include "atomic.h"
 #include "layout.h"
+#include "uipc.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
@@ -252,5 +253,12 @@ void *shm_at(int shmid, const void *addr, int flg);
 int shm_dt(const void *addr);
 int shm_ctl(int shmid, int cmd, struct shmid_ds *buf);
 void ipc_for_each_cached(int type, void (*fn)(struct obj *));
+
+/* inspect.c: the types report who uses an object */
+typedef void (*ipc_user_fn)(void *ctx, pid_t pid, uint64_t start, int kind,
+			    int count, bool has_start);
+void msq_users(struct obj *o, ipc_user_fn fn, void *ctx);
+void sem_users(struct obj *o, ipc_user_fn fn, void *ctx);
+void shm_users(struct obj *o, ipc_user_fn fn, void *ctx);
 
 #endif /* UIPC_INTERNAL_H */

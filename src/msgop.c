@@ -679,3 +679,20 @@ void msq_rmid_after(struct obj *o)
 		if (READ_ONCE(o->u.msg.slots[i].w.state) == UIPC_W_DONE)
 			fx_wake(&o->u.msg.slots[i].w.state, 1);
 }
+
+/* For uipc_users(): blocked senders and receivers, the last ones. */
+void msq_users(struct obj *o, ipc_user_fn fn, void *ctx)
+{
+	struct uipc_msq *q = o->u.msg.q;
+
+	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
+		struct uipc_waiter *w = &o->u.msg.slots[i].w;
+
+		if (READ_ONCE(w->state) == UIPC_W_WAIT)
+			fn(ctx, (pid_t)READ_ONCE(w->pid), READ_ONCE(w->start),
+			   UIPC_USER_WAIT, 1, true);
+	}
+	fn(ctx, (pid_t)READ_ONCE(q->lspid), 0, UIPC_USER_LAST, 1, false);
+	if (READ_ONCE(q->lrpid) != READ_ONCE(q->lspid))
+		fn(ctx, (pid_t)READ_ONCE(q->lrpid), 0, UIPC_USER_LAST, 1, false);
+}

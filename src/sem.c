@@ -1208,3 +1208,33 @@ __attribute__((destructor)) static void sem_exit(void)
 {
 	ipc_for_each_cached(UIPC_T_SEM, sem_exit_one);
 }
+
+/* For uipc_users(): undo holders, blocked processes, last operators. */
+void sem_users(struct obj *o, ipc_user_fn fn, void *ctx)
+{
+	struct uipc_semset *s = o->u.sem.set;
+
+	for (uint32_t i = 0; i < s->nundo; i++) {
+		struct uipc_semundo *u = undo_at(o, i);
+
+		if (READ_ONCE(u->pid))
+			fn(ctx, (pid_t)READ_ONCE(u->pid), READ_ONCE(u->start),
+			   UIPC_USER_UNDO, 1, true);
+	}
+	for (uint32_t i = 0; i < SEM_NSLOTS; i++) {
+		struct uipc_waiter *w = &slot_at(o, i)->w;
+
+		if (READ_ONCE(w->state) == UIPC_W_WAIT)
+			fn(ctx, (pid_t)READ_ONCE(w->pid), READ_ONCE(w->start),
+			   UIPC_USER_WAIT, 1, true);
+	}
+	for (uint32_t i = 0; i < o->u.sem.nsems; i++) {
+		uint32_t pid = READ_ONCE(o->u.sem.sems[i].pid);
+		bool seen = false;
+
+		for (uint32_t k = 0; k < i && !seen; k++)
+			seen = READ_ONCE(o->u.sem.sems[k].pid) == pid;
+		if (!seen)
+			fn(ctx, (pid_t)pid, 0, UIPC_USER_LAST, 1, false);
+	}
+}

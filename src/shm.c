@@ -759,3 +759,17 @@ int shm_ctl(int shmid, int cmd, struct shmid_ds *buf)
 		return -EINVAL;
 	}
 }
+
+/* For uipc_users(): attachment holders and the last one to act. */
+void shm_users(struct obj *o, ipc_user_fn fn, void *ctx)
+{
+	for (uint32_t i = 0; i < SHM_ATT_CAP; i++) {
+		struct uipc_shmatt *a = att_at(o, i);
+
+		if (READ_ONCE(a->pid))
+			fn(ctx, (pid_t)READ_ONCE(a->pid), READ_ONCE(a->start),
+			   UIPC_USER_ATTACH, (int)READ_ONCE(a->count), true);
+	}
+	fn(ctx, (pid_t)READ_ONCE(o->u.shm.seg->lpid), 0, UIPC_USER_LAST, 1,
+	   false);
+}
