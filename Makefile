@@ -73,6 +73,9 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libuipc.so
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(O)/uipc.pc $(DESTDIR)$(LIBDIR)/pkgconfig/uipc.pc
+	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7/
 	$(INSTALL_EXTRA)
 
 sanitize:
