@@ -60,10 +60,17 @@ examples-kernel: $(EX_KERNEL)
 all: examples
 CHECK_DEPS += $(EX_UIPC) $(EX_KERNEL)
 
-# The README's first command.  Runs in the namespace $UIPC_ROOT (default
-# /dev/shm/uipc); with KERNEL=1, against the kernel.
+# The README's first command.  Runs in the namespace $UIPC_ROOT if set,
+# else in a private one it removes afterwards (so the default namespace
+# /dev/shm/uipc is left as it was); with KERNEL=1, against the kernel.
 demo: examples
-	$(Q)O=$(O) KERNEL=$(KERNEL) ./examples/demo/run-demo.sh
+	$(Q)if [ -n "$$UIPC_ROOT" ]; then \
+		O=$(O) KERNEL=$(KERNEL) ./examples/demo/run-demo.sh; \
+	else \
+		root=$$(mktemp -d /dev/shm/uipc-demo.XXXXXX) && \
+		UIPC_ROOT=$$root O=$(O) KERNEL=$(KERNEL) ./examples/demo/run-demo.sh; \
+		rc=$$?; rm -rf "$$root"; exit $$rc; \
+	fi
 
 # Installed as a set of demonstration programs, not as commands on $PATH:
 # they keep their short names in $(EXAMPLESDIR) next to their README.
