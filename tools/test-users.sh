@@ -18,7 +18,8 @@ done
 UIPCS=$B/tools/uipcs
 UIPCRM=$B/tools/uipcrm
 UIPCMK=$B/tools/uipcmk
-hpid= lpid=
+hpid=''
+lpid=''
 
 cleanup() {
 	for p in $hpid $lpid; do
@@ -178,8 +179,7 @@ check "uipcrm --stale: the live holder's objects survive" "$T/want" "$T/got"
 stale > "$T/got"
 : > "$T/want"
 check "--stale afterwards: nothing" "$T/want" "$T/got"
-"$UIPCRM" --stale > "$T/out" 2>&1
-if [ $? -eq 0 ] && [ ! -s "$T/out" ]; then
+if "$UIPCRM" --stale > "$T/out" 2>&1 && [ ! -s "$T/out" ]; then
 	ok "uipcrm --stale again: nothing to do, nothing said"
 else
 	not_ok "uipcrm --stale again: nothing to do, nothing said"
