@@ -5,12 +5,13 @@
 #                            they call the kernel's SysV API, so the tests
 #                            can diff our printers against util-linux on the
 #                            very same kernel objects.  Never installed.
+# $(O)/tools/uhold           test helper (test-users.sh): holds objects.
 # $(O)/tools/ipcscen{,-k}    test helper: builds a scenario of objects on
 #                            uipc (or the kernel), then runs a command.
 TOOLS       := uipcs uipcrm uipcmk
 TOOLS_BIN   := $(TOOLS:%=$(O)/tools/%)
 TOOLS_KBIN  := $(TOOLS:%=$(O)/tools/kernel/%) $(O)/tools/kernel/ipcscen
-TOOLS_TBIN  := $(O)/tools/ipcscen
+TOOLS_TBIN  := $(O)/tools/ipcscen $(O)/tools/uhold
 TOOLS_COMMON := tools/ipcinfo.c tools/out.c
 TOOLS_HDR   := tools/ipcinfo.h tools/out.h include/uipc.h
 

@@ -10,6 +10,12 @@
  * about "sem", and "ipcrm -m 1 -m x" removes 1 before rejecting x.  We
  * parse and check every argument first (syntax, keys resolve, ids exist)
  * and remove nothing unless all of them are good.
+ *
+ * Beyond ipcrm, --stale[=shm|msg|sem] removes the objects none of whose
+ * users (uipcs --users) is alive, each with uipc_rmid_stale(), which
+ * checks again under the object's locks: an object a live process uses
+ * is never removed.  With -m/-q/-s it applies to those ids only, and an
+ * id still in use is an error.  Not available in the kernel build.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +27,7 @@
 #include "out.h"
 
 static int verbose;
+static int stale;	/* --stale: remove only what no live process uses */
 
 static void usage(void)
 {
@@ -36,6 +43,8 @@ static void usage(void)
 	       " -s, --semaphore-id <id>    remove semaphore by id\n"
 	       " -S, --semaphore-key <key>  remove semaphore by key\n"
 	       " -a, --all[=shm|msg|sem]    remove all (in the specified category)\n"
+	       "     --stale[=shm|msg|sem]  remove objects whose every user is dead\n"
+	       "                              (only the given ids with -m/-q/-s)\n"
 	       " -v, --verbose              explain what is being done\n"
 	       "\n -h, --help                 display this help\n"
 	       " -V, --version              display version\n"
@@ -93,6 +102,97 @@ static const char *const what[3] = {
 	[II_SHM] = "shared memory segment",
 };
 
+/* uipc_rmid_stale(): 0 or -errno; the kernel build has no records. */
+static int rmid_stale(enum ii_type type, int id)
+{
+#ifdef UIPC_TOOLS_KERNEL
+	(void)type;
+	(void)id;
+	return -ENOSYS;
+#else
+	int t = type == II_MSG ? UIPC_MSG : type == II_SEM ? UIPC_SEM : UIPC_SHM;
+
+	return uipc_rmid_stale(t, id) < 0 ? -errno : 0;
+#endif
+}
+
+/* Whether no user of @id is alive (for EPERM: worth a word only then). */
+static int is_stale(enum ii_type type, int id)
+{
+#ifdef UIPC_TOOLS_KERNEL
+	(void)type;
+	(void)id;
+	return 0;
+#else
+	int t = type == II_MSG ? UIPC_MSG : type == II_SEM ? UIPC_SEM : UIPC_SHM;
+	struct uipc_user *u = NULL;
+	int n = 0, r, k, alive = 0;
+
+	for (;;) {
+		r = uipc_users(t, id, u, n);
+		if (r < 0 || r <= n)
+			break;
+		n = r + 8;
+		free(u);
+		u = malloc((size_t)n * sizeof(*u));
+		if (!u)
+			out_err(EXIT_FAILURE, ENOMEM, "cannot allocate");
+	}
+	for (k = 0; k < r; k++)
+		alive += u[k].alive != 0;
+	free(u);
+	return r >= 0 && !alive;
+#endif
+}
+
+/* The key of object @id, for the report; IPC_PRIVATE when it is gone. */
+static key_t key_of(enum ii_type type, int id)
+{
+	struct ii_msg q;
+	struct ii_sem s;
+	struct ii_shm m;
+
+	switch (type) {
+	case II_MSG:
+		return ii_msg_find(id, &q) > 0 ? q.p.key : IPC_PRIVATE;
+	case II_SEM:
+		return ii_sem_find(id, &s) > 0 ? s.p.key : IPC_PRIVATE;
+	default:
+		return ii_shm_find(id, &m) > 0 ? m.p.key : IPC_PRIVATE;
+	}
+}
+
+/*
+ * remove_stale - --stale without ids: try every object of @type; report
+ * each removal; those in use (EBUSY) or gone meanwhile are skipped
+ * quietly, and so are other users' objects we may not remove unless
+ * they are stale.  Returns 1 if a removal failed otherwise.
+ */
+static int remove_stale(enum ii_type type)
+{
+	int *ids, n, i, r, ret = 0;
+
+	n = ii_ids(type, 1, &ids);
+	if (n < 0)
+		out_err(EXIT_FAILURE, -n, "cannot list the %ss", what[type]);
+	for (i = 0; i < n; i++) {
+		key_t key = key_of(type, ids[i]);
+
+		r = rmid_stale(type, ids[i]);
+		if (r == 0) {
+			printf("removed stale %s id %d (key 0x%08x)\n",
+			       what[type], ids[i], (unsigned)key);
+		} else if (r != -EBUSY && r != -EINVAL && r != -EIDRM &&
+			   (r != -EPERM || is_stale(type, ids[i]))) {
+			out_warn(-r, "cannot remove %s id %d", what[type],
+				 ids[i]);
+			ret = 1;
+		}
+	}
+	free(ids);
+	return ret;
+}
+
 /* util-linux's remove_id(): 0 done, 1 failed (and said why). */
 static int remove_id(enum ii_type type, int iskey, int id)
 {
@@ -101,10 +201,13 @@ static int remove_id(enum ii_type type, int iskey, int id)
 
 	if (verbose)
 		printf("removing %s id `%d'\n", what[type], id);
-	r = ii_rmid(type, id);
+	r = stale ? rmid_stale(type, id) : ii_rmid(type, id);
 	if (r == 0)
 		return 0;
 	switch (-r) {
+	case EBUSY:
+		msg = "id in use by a live process";
+		break;
 	case EACCES:
 	case EPERM:
 		msg = iskey ? "permission denied for key" :
@@ -259,6 +362,7 @@ static int legacy(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	enum { OPT_STALE = 256 };
 	static const struct option longopts[] = {
 		{ "shmem-id", required_argument, NULL, 'm' },
 		{ "shmem-key", required_argument, NULL, 'M' },
@@ -268,11 +372,13 @@ int main(int argc, char **argv)
 		{ "semaphore-key", required_argument, NULL, 'S' },
 		{ "all", optional_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "stale", optional_argument, NULL, OPT_STALE },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, i, id, ret = 0, rm_all = 0, all[3] = { 0, 0, 0 };
+	int st[3] = { 0, 0, 0 };
 
 	out_prog = program_invocation_short_name;
 	if (argc == 1)
@@ -320,6 +426,20 @@ int main(int argc, char **argv)
 				out_errx(EXIT_FAILURE, "unknown argument: %s",
 					 optarg);
 			break;
+		case OPT_STALE:
+			stale = 1;
+			if (!optarg)
+				st[II_SHM] = st[II_SEM] = st[II_MSG] = 1;
+			else if (!strcmp(optarg, "shm"))
+				st[II_SHM] = 1;
+			else if (!strcmp(optarg, "msg"))
+				st[II_MSG] = 1;
+			else if (!strcmp(optarg, "sem"))
+				st[II_SEM] = 1;
+			else
+				out_errx(EXIT_FAILURE, "unknown argument: %s",
+					 optarg);
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -337,8 +457,24 @@ int main(int argc, char **argv)
 		out_warnx("unknown argument: %s", argv[optind]);
 		out_tryhelp();
 	}
+#ifdef UIPC_TOOLS_KERNEL
+	if (stale)
+		out_errx(EXIT_FAILURE, "--stale: not supported on the kernel");
+#endif
+	if (stale && rm_all)
+		out_errx(EXIT_FAILURE, "--stale and --all are mutually exclusive");
 	if (check_jobs())
 		return EXIT_FAILURE;
+	if (stale && !njobs) {
+		if (st[II_SHM])
+			ret |= remove_stale(II_SHM);
+		if (st[II_SEM])
+			ret |= remove_stale(II_SEM);
+		if (st[II_MSG])
+			ret |= remove_stale(II_MSG);
+		out_close_stdout();
+		return ret == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
 
 	for (i = 0; i < njobs; i++)
 		if (remove_id(jobs[i].type, jobs[i].iskey, jobs[i].id))

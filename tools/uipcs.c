@@ -7,7 +7,10 @@
  * reads our output unchanged.  Deliberate differences: -p also lists
  * semaphores (ipcs prints nothing for them), -i never needs read
  * permission on a queue to show its qbytes, and --json prints any listing
- * as JSON (see uipcs(1)).
+ * as JSON (see uipcs(1)).  Beyond ipcs, --users shows which processes use
+ * each object (creator, attachments, undo adjustments, waiters, last
+ * operators; alive or dead) and --stale the objects none of whose users
+ * lives: records the kernel does not keep, so the kernel build refuses.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,7 +22,10 @@
 #include "ipcinfo.h"
 #include "out.h"
 
-enum format { F_DEFAULT, F_LIMITS, F_STATUS, F_CREATOR, F_TIME, F_PID };
+enum format {
+	F_DEFAULT, F_LIMITS, F_STATUS, F_CREATOR, F_TIME, F_PID,
+	F_USERS, F_STALE
+};
 
 static enum format format;
 static enum out_unit unit = U_DEFAULT;
@@ -48,6 +54,8 @@ static void usage(void)
 	       " -c, --creator     show creator and owner\n"
 	       " -l, --limits      show resource limits\n"
 	       " -u, --summary     show status summary\n"
+	       "     --users       show the processes using each object\n"
+	       "     --stale       show objects whose every user is dead\n"
 	       "     --human       show sizes in human-readable format\n"
 	       " -b, --bytes       show sizes in bytes\n"
 	       "\nFor more details see uipcs(1).\n", out_prog);
@@ -892,9 +900,299 @@ static void print_sem(int id)
 	free(v);
 }
 
+/* ---- users and stale objects (uipc only: the kernel keeps no records) ---- */
+
+static const char *const type_word[3] = {
+	[II_MSG] = "msg", [II_SEM] = "sem", [II_SHM] = "shm",
+};
+static const char *const id_word[3] = {
+	[II_MSG] = "msqid", [II_SEM] = "semid", [II_SHM] = "shmid",
+};
+
+#ifndef UIPC_TOOLS_KERNEL
+
+/* One object: its identifier and key. */
+struct uobj {
+	int id;
+	key_t key;
+};
+
+/*
+ * type_objects - every object of @type, or only @id when @one: count
+ * (*out malloc'd), -errno when the listing failed.  Not found is 0 and
+ * said, as -i does.
+ */
+static int type_objects(enum ii_type type, int one, int id,
+			struct uobj **out)
+{
+	struct ii_msg *q = NULL, qm;
+	struct ii_sem *s = NULL, sm;
+	struct ii_shm *m = NULL, mm;
+	int n, i;
+
+	*out = NULL;
+	if (one) {
+		n = type == II_MSG ? ii_msg_find(id, &qm) :
+		    type == II_SEM ? ii_sem_find(id, &sm) : ii_shm_find(id, &mm);
+		if (n <= 0) {
+			if (n == 0)
+				out_warnx("id %d not found", id);
+			return n;
+		}
+		*out = malloc(sizeof(**out));
+		if (!*out)
+			out_err(EXIT_FAILURE, ENOMEM, "cannot allocate");
+		(*out)->id = id;
+		(*out)->key = type == II_MSG ? qm.p.key :
+			      type == II_SEM ? sm.p.key : mm.p.key;
+		return 1;
+	}
+	n = type == II_MSG ? ii_msg_list(&q) :
+	    type == II_SEM ? ii_sem_list(&s) : ii_shm_list(&m);
+	if (n <= 0)
+		return n;
+	*out = calloc((size_t)n, sizeof(**out));
+	if (!*out)
+		out_err(EXIT_FAILURE, ENOMEM, "cannot allocate");
+	for (i = 0; i < n; i++) {
+		const struct ii_perm *p = type == II_MSG ? &q[i].p :
+					  type == II_SEM ? &s[i].p : &m[i].p;
+
+		(*out)[i].id = p->id;
+		(*out)[i].key = p->key;
+	}
+	free(q);
+	free(s);
+	free(m);
+	return n;
+}
+
+static int api_type(enum ii_type type)
+{
+	return type == II_MSG ? UIPC_MSG : type == II_SEM ? UIPC_SEM : UIPC_SHM;
+}
+
+/*
+ * get_users - the users of one object (*out malloc'd): their number, or
+ * -errno (EINVAL: the object went away meanwhile).
+ */
+static int get_users(enum ii_type type, int id, struct uipc_user **out)
+{
+	struct uipc_user *buf = NULL;
+	int n = 8, r;
+
+	for (;;) {
+		struct uipc_user *nb = realloc(buf, (size_t)n * sizeof(*buf));
+
+		if (!nb)
+			out_err(EXIT_FAILURE, ENOMEM, "cannot allocate");
+		buf = nb;
+		r = uipc_users(api_type(type), id, buf, n);
+		if (r < 0) {
+			r = -errno;
+			free(buf);
+			*out = NULL;
+			return r;
+		}
+		if (r <= n)
+			break;
+		n = r + 8;	/* more came than we had room for: again */
+	}
+	*out = buf;
+	return r;
+}
+
+static const char *role_word(int kind)
+{
+	switch (kind) {
+	case UIPC_USER_CREATOR:
+		return "creator";
+	case UIPC_USER_ATTACH:
+		return "attach";
+	case UIPC_USER_UNDO:
+		return "undo";
+	case UIPC_USER_WAIT:
+		return "wait";
+	case UIPC_USER_LAST:
+		return "last";
+	}
+	return "unknown";
+}
+
+static void users_of(enum ii_type type, int one, int id)
+{
+	static const char *const title[3] = {
+		[II_MSG] = "Message Queue Users",
+		[II_SEM] = "Semaphore Array Users",
+		[II_SHM] = "Shared Memory Segment Users",
+	};
+	static const char *const jkey[3] = {
+		[II_MSG] = "msgusers", [II_SEM] = "semusers",
+		[II_SHM] = "shmusers",
+	};
+	struct uobj *o;
+	int n, i, k;
+
+	if (json) {
+		js_array(jkey[type]);
+	} else {
+		printf("------ %s --------\n", title[type]);
+		printf("%-10s %-10s %-10s %-10s %-10s %s\n", id_word[type],
+		       "key", "pid", "role", "count", "state");
+	}
+	n = type_objects(type, one, id, &o);
+	if (n < 0)
+		list_failed(type == II_MSG ? "message queues" :
+			    type == II_SEM ? "semaphore arrays" :
+					     "shared memory segments", n);
+	for (i = 0; i < n; i++) {
+		struct uipc_user *u;
+		int nu = get_users(type, o[i].id, &u);
+
+		if (nu < 0 && nu != -EINVAL && nu != -EIDRM)
+			out_warn(-nu, "cannot read the users of %s %d",
+				 type_word[type], o[i].id);
+		for (k = 0; k < nu; k++) {
+			if (json) {
+				js_object(NULL);
+				js_num(id_word[type], o[i].id);
+				js_key_hex(o[i].key);
+				js_num("pid", u[k].pid);
+				js_str("role", role_word(u[k].kind));
+				js_num("count", u[k].count);
+				js_str("state", u[k].alive ? "alive" : "dead");
+				js_object_end();
+				continue;
+			}
+			printf("%-10d 0x%08x %-10d %-10s %-10d %s\n",
+			       o[i].id, (unsigned)o[i].key, (int)u[k].pid,
+			       role_word(u[k].kind), u[k].count,
+			       u[k].alive ? "alive" : "dead");
+		}
+		free(u);
+	}
+	free(o);
+	if (json)
+		js_array_end();
+	else
+		printf("\n");
+}
+
+/* why - "no users recorded", or the dead users: "1234 creator, ...". */
+static void why(const struct uipc_user *u, int n, char *b, size_t len)
+{
+	size_t at = 0;
+	int k;
+
+	if (n == 0) {
+		snprintf(b, len, "no users recorded");
+		return;
+	}
+	at = (size_t)snprintf(b, len, "all users dead:");
+	for (k = 0; k < n && at < len; k++)
+		at += (size_t)snprintf(b + at, len - at, "%s %d %s",
+				       k ? "," : "", (int)u[k].pid,
+				       role_word(u[k].kind));
+}
+
+/* The stale objects of @type (no live user), as rows of one table. */
+static void stale_of(enum ii_type type, int one, int id)
+{
+	struct uobj *o;
+	int n, i, k;
+
+	n = type_objects(type, one, id, &o);
+	if (n < 0)
+		list_failed(type == II_MSG ? "message queues" :
+			    type == II_SEM ? "semaphore arrays" :
+					     "shared memory segments", n);
+	for (i = 0; i < n; i++) {
+		struct uipc_user *u;
+		int nu = get_users(type, o[i].id, &u), alive = 0;
+		char b[512];
+
+		if (nu < 0) {
+			if (nu != -EINVAL && nu != -EIDRM)
+				out_warn(-nu, "cannot read the users of %s %d",
+					 type_word[type], o[i].id);
+			continue;
+		}
+		for (k = 0; k < nu; k++)
+			alive += u[k].alive != 0;
+		if (!alive) {
+			why(u, nu, b, sizeof(b));
+			if (json) {
+				js_object(NULL);
+				js_str("type", type_word[type]);
+				js_num("id", o[i].id);
+				js_key_hex(o[i].key);
+				js_num("users", nu);
+				js_str("why", b);
+				js_object_end();
+			} else {
+				printf("%-10s %-10d 0x%08x %-10d %s\n",
+				       type_word[type], o[i].id,
+				       (unsigned)o[i].key, nu, b);
+			}
+		}
+		free(u);
+	}
+	free(o);
+}
+
+static void do_users(int msg, int shm, int sem, int one, int id)
+{
+	if (!json)
+		printf("\n");
+	if (msg)
+		users_of(II_MSG, one, id);
+	if (shm)
+		users_of(II_SHM, one, id);
+	if (sem)
+		users_of(II_SEM, one, id);
+}
+
+static void do_stale(int msg, int shm, int sem, int one, int id)
+{
+	if (json) {
+		js_array("stale");
+	} else {
+		printf("\n------ Stale Objects --------\n");
+		printf("%-10s %-10s %-10s %-10s %s\n", "type", "id", "key",
+		       "users", "why");
+	}
+	if (msg)
+		stale_of(II_MSG, one, id);
+	if (shm)
+		stale_of(II_SHM, one, id);
+	if (sem)
+		stale_of(II_SEM, one, id);
+	if (json)
+		js_array_end();
+	else
+		printf("\n");
+}
+
+#else /* UIPC_TOOLS_KERNEL */
+
+static void do_users(int msg, int shm, int sem, int one, int id)
+{
+	(void)msg; (void)shm; (void)sem; (void)one; (void)id;
+	(void)type_word; (void)id_word;
+	out_errx(EXIT_FAILURE, "--users: not supported on the kernel");
+}
+
+static void do_stale(int msg, int shm, int sem, int one, int id)
+{
+	(void)msg; (void)shm; (void)sem; (void)one; (void)id;
+	out_errx(EXIT_FAILURE, "--stale: not supported on the kernel");
+}
+
+#endif /* UIPC_TOOLS_KERNEL */
+
 int main(int argc, char **argv)
 {
-	enum { OPT_HUMAN = 256 };
+	enum { OPT_HUMAN = 256, OPT_USERS, OPT_STALE };
 	static const struct option longopts[] = {
 		{ "id", required_argument, NULL, 'i' },
 		{ "queues", no_argument, NULL, 'q' },
@@ -907,6 +1205,8 @@ int main(int argc, char **argv)
 		{ "limits", no_argument, NULL, 'l' },
 		{ "summary", no_argument, NULL, 'u' },
 		{ "human", no_argument, NULL, OPT_HUMAN },
+		{ "users", no_argument, NULL, OPT_USERS },
+		{ "stale", no_argument, NULL, OPT_STALE },
 		{ "bytes", no_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "version", no_argument, NULL, 'V' },
@@ -961,6 +1261,12 @@ int main(int argc, char **argv)
 		case OPT_HUMAN:
 			unit = U_HUMAN;
 			break;
+		case OPT_USERS:
+			format = F_USERS;
+			break;
+		case OPT_STALE:
+			format = F_STALE;
+			break;
 		case 'b':
 			unit = U_BYTES;
 			break;
@@ -984,7 +1290,14 @@ int main(int argc, char **argv)
 			 "when using an ID, a single resource must be specified");
 	if (json)
 		js_begin();
-	if (specific) {
+	if (format == F_USERS || format == F_STALE) {
+		if (!msg && !shm && !sem)
+			msg = shm = sem = 1;
+		if (format == F_USERS)
+			do_users(msg, shm, sem, specific, id);
+		else
+			do_stale(msg, shm, sem, specific, id);
+	} else if (specific) {
 		if (msg)
 			print_msg(id);
 		if (shm)
