@@ -232,7 +232,8 @@ struct uipc_semset {
 	uint32_t undo_size;	/* bytes per undo record */
 	uint32_t pad;
 	uint64_t wseq;		/* FIFO counter for waiters */
-	uint64_t reserved;	/* zero */
+	uint32_t undo_hw;	/* undo records ever used: scans stop here */
+	uint32_t pad2;
 };
 
 /*

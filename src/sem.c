@@ -73,6 +73,14 @@ static inline int16_t *undo_adj(struct uipc_semundo *u)
 	return (int16_t *)(u + 1);
 }
 
+/* Records that may be in use: those below the high-water mark. */
+static inline uint32_t undo_used(const struct uipc_semset *s)
+{
+	uint32_t hw = READ_ONCE(s->undo_hw);
+
+	return hw < s->nundo ? hw : s->nundo;
+}
+
 static size_t undo_size(uint32_t nsems)
 {
 	return sizeof(struct uipc_semundo) + (((size_t)nsems * 2 + 7) & ~7ul);
@@ -245,7 +253,7 @@ static struct uipc_semundo *undo_find(struct obj *o, uint32_t pid,
 		if (READ_ONCE(u->pid) == pid && READ_ONCE(u->start) == start)
 			return u;
 	}
-	for (uint32_t i = 0; i < s->nundo; i++) {
+	for (uint32_t i = 0; i < undo_used(s); i++) {
 		u = undo_at(o, i);
 		if (READ_ONCE(u->pid) == pid && READ_ONCE(u->start) == start) {
 			if (pid == (uint32_t)proc_self()->pid)
@@ -255,8 +263,14 @@ static struct uipc_semundo *undo_find(struct obj *o, uint32_t pid,
 		if (!READ_ONCE(u->pid) && free_i == UINT32_MAX)
 			free_i = i;
 	}
-	if (!alloc || free_i == UINT32_MAX)
+	if (!alloc)
 		return NULL;
+	if (free_i == UINT32_MAX) {
+		if (undo_used(s) >= s->nundo)
+			return NULL;
+		free_i = undo_used(s);
+		jw32(&o->jc, &s->undo_hw, free_i + 1);
+	}
 	u = undo_at(o, free_i);
 	/* a free record's adjustments are all zero (kept so when freed) */
 	jw64(&o->jc, &u->start, start);
@@ -336,7 +350,7 @@ static bool sem_reap_undo(struct obj *o)
 	const struct proc_self *me = proc_self();
 	bool any = false;
 
-	for (uint32_t i = 0; i < s->nundo; i++) {
+	for (uint32_t i = 0; i < undo_used(s); i++) {
 		struct uipc_semundo *u = undo_at(o, i);
 		uint32_t pid = READ_ONCE(u->pid);
 
@@ -360,7 +374,7 @@ static bool sem_others_undo(struct obj *o)
 	struct uipc_semset *s = o->u.sem.set;
 	const struct proc_self *me = proc_self();
 
-	for (uint32_t i = 0; i < s->nundo; i++) {
+	for (uint32_t i = 0; i < undo_used(s); i++) {
 		struct uipc_semundo *u = undo_at(o, i);
 		uint32_t pid = READ_ONCE(u->pid);
 
@@ -388,7 +402,7 @@ static void sem_check_undo(struct obj *o, const struct sembuf *sops, size_t n)
 			  UIPC_SEM_UNDOADJ;
 	if (!flagged)
 		return;
-	for (uint32_t i = 0; i < s->nundo; i++) {
+	for (uint32_t i = 0; i < undo_used(s); i++) {
 		struct uipc_semundo *u = undo_at(o, i);
 		uint32_t pid = READ_ONCE(u->pid);
 
@@ -404,7 +418,7 @@ static void sem_check_undo(struct obj *o, const struct sembuf *sops, size_t n)
 
 		if (!(READ_ONCE(o->u.sem.sems[num].val) & UIPC_SEM_UNDOADJ))
 			continue;
-		for (uint32_t i = 0; i < s->nundo && !used; i++) {
+		for (uint32_t i = 0; i < undo_used(s) && !used; i++) {
 			struct uipc_semundo *u = undo_at(o, i);
 
 			used = READ_ONCE(u->pid) && undo_adj(u)[num];
@@ -919,7 +933,7 @@ static void undo_clear(struct obj *o, uint32_t i)
 {
 	struct uipc_semset *s = o->u.sem.set;
 
-	for (uint32_t k = 0; k < s->nundo; k++) {
+	for (uint32_t k = 0; k < undo_used(s); k++) {
 		struct uipc_semundo *u = undo_at(o, k);
 
 		if (READ_ONCE(u->pid) && undo_adj(u)[i])
@@ -1214,7 +1228,7 @@ void sem_users(struct obj *o, ipc_user_fn fn, void *ctx)
 {
 	struct uipc_semset *s = o->u.sem.set;
 
-	for (uint32_t i = 0; i < s->nundo; i++) {
+	for (uint32_t i = 0; i < undo_used(s); i++) {
 		struct uipc_semundo *u = undo_at(o, i);
 
 		if (READ_ONCE(u->pid))
