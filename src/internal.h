@@ -239,6 +239,11 @@ int wt_claim(struct obj *o, struct uipc_waiter *w, uint64_t seq, uint32_t kind);
 void wt_release(struct obj *o, struct uipc_waiter *w);
 void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 		 uint32_t state);
+bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu);
+void wt_hint(uint32_t *last_pid, uint32_t *last_cpu, uint32_t *prev_cpu);
+uint32_t wt_partner_cpu(const uint32_t *last_pid, const uint32_t *last_cpu,
+			const uint32_t *prev_cpu);
+uint32_t wt_cpu(void);
 void wt_block(sigset_t *old);
 int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
 	     int slice_ms, const sigset_t *old, bool cont_eintr);

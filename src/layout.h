@@ -173,8 +173,11 @@ struct uipc_msq {
 	uint32_t chunks_off;	/* offset of chunk 0 (page aligned) */
 	uint32_t nslots;	/* waiter slots */
 	uint32_t slots_off;	/* offset of struct uipc_msgwait[nslots] */
-	uint32_t pad;
+	uint32_t last_cpu;	/* spin hints (unjournalled): CPU + 1 of */
 	uint64_t wseq;		/* FIFO counter for waiters */
+	uint32_t prev_cpu;	/* the last process to operate (last_pid) */
+	uint32_t last_pid;	/* and of the one before it */
+	uint64_t opseq;		/* sends + receives so far (spin hint) */
 };
 
 /*
@@ -211,7 +214,7 @@ struct uipc_msgwait {
 	uint32_t pad;
 };
 
-_Static_assert(sizeof(struct uipc_msq) == 96, "uipc_msq");
+_Static_assert(sizeof(struct uipc_msq) == 112, "uipc_msq");
 _Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
 _Static_assert(offsetof(struct uipc_msghdr, next) == offsetof(struct uipc_msgcont, next),
 	       "free chunks chain through the same field");
@@ -230,10 +233,12 @@ struct uipc_semset {
 	uint32_t nundo;		/* undo records */
 	uint32_t undo_off;	/* offset of the first undo record */
 	uint32_t undo_size;	/* bytes per undo record */
-	uint32_t pad;
+	uint32_t last_cpu;	/* spin hints, as in struct uipc_msq */
 	uint64_t wseq;		/* FIFO counter for waiters */
 	uint32_t undo_hw;	/* undo records ever used: scans stop here */
-	uint32_t pad2;
+	uint32_t prev_cpu;
+	uint32_t last_pid;
+	uint32_t pad;
 };
 
 /*
@@ -276,7 +281,7 @@ struct uipc_semundo {
 	uint64_t start;
 };
 
-_Static_assert(sizeof(struct uipc_semset) == 48, "uipc_semset");
+_Static_assert(sizeof(struct uipc_semset) == 56, "uipc_semset");
 _Static_assert(sizeof(struct uipc_sem) == 16, "uipc_sem");
 _Static_assert(sizeof(struct uipc_sop) == 6, "uipc_sop");
 _Static_assert(sizeof(struct uipc_semwait) == 280, "uipc_semwait");

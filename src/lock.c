@@ -29,7 +29,8 @@
 
 #include "internal.h"
 
-#define LK_SPINS	200
+#define LK_SPINS	64		/* between clock checks */
+#define LK_SPIN_NS	10000L		/* at most this long */
 #define LK_NAP_NS	20000000L	/* 20 ms between holder checks */
 
 /* Is the holder recorded in @w (read together with l->owner_start) dead? */
@@ -54,11 +55,21 @@ static int lk_lock_slow(struct uipc_lock *l)
 	struct timespec dl;
 	uint32_t w;
 
-	for (int i = 0; i < LK_SPINS; i++) {
+	/* spin first: holders keep the lock for a microsecond or two */
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 1;; i++) {
 		w = READ_ONCE(l->word);
 		if (w == 0 && cas(&l->word, &w, mine))
 			goto got;
 		cpu_relax();
+		if (i % LK_SPINS)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
+		    (t.tv_nsec - t0.tv_nsec) > LK_SPIN_NS)
+			break;
 	}
 	for (;;) {
 		w = READ_ONCE(l->word);

@@ -35,6 +35,7 @@
 
 #define MSG_NSLOTS	64
 #define MSG_GROW_CHUNKS	1024	/* chunks reserved at a time (64 KiB) */
+#define MSG_SPINS	8	/* changes watched before sleeping */
 
 #ifndef MSG_COPY
 #define MSG_COPY	040000
@@ -315,6 +316,18 @@ static int msg_wait(struct obj *o, uint32_t kind, long type, size_t size,
 	return r;
 }
 
+static void msg_hint(struct uipc_msq *q)
+{
+	wt_hint(&q->last_pid, &q->last_cpu, &q->prev_cpu);
+	/* what spinners watch: unlike qnum it never comes back (ABA) */
+	WRITE_ONCE(q->opseq, READ_ONCE(q->opseq) + 1);
+}
+
+static uint32_t msg_partner_cpu(struct uipc_msq *q)
+{
+	return wt_partner_cpu(&q->last_pid, &q->last_cpu, &q->prev_cpu);
+}
+
 /* ---- msgsnd ---- */
 
 static bool fits(struct uipc_msq *q, size_t msgsz)
@@ -389,6 +402,7 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	const struct msgbuf *mb = msgp;
 	struct timespec deadline;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
+	int spins = 0;
 	struct obj *o;
 	long mtype;
 	int r;
@@ -427,6 +441,17 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 			r = -EAGAIN;
 			break;
 		}
+		if (spins++ < MSG_SPINS) {
+			/* the receiver may be draining right now */
+			uint64_t seq = READ_ONCE(o->u.msg.q->opseq);
+			uint32_t pc = msg_partner_cpu(o->u.msg.q);
+
+			ipc_obj_unlock(o);
+			if (!wt_spin(&o->u.msg.q->opseq, 8, seq, pc))
+				spins = MSG_SPINS;
+			ipc_obj_lock(o);
+			continue;
+		}
 		r = msg_wait(o, UIPC_MSGW_SEND, 0, msgsz, msgflg,
 			     timeout ? &deadline : NULL);
 		if (r)
@@ -436,6 +461,7 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 		struct uipc_msq *q = o->u.msg.q;
 
 		jw32(&o->jc, &q->lspid, (uint32_t)proc_self()->pid);
+		msg_hint(q);
 		jws64(&o->jc, &q->stime, ipc_now());
 		nw = msg_wake_mark(o, UIPC_MSGW_RECV, false, mtype, wake);
 	}
@@ -521,6 +547,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 {
 	struct timespec deadline;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
+	int spins = 0;
 	struct obj *o;
 	long r;
 
@@ -599,6 +626,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			jw64(&o->jc, &q->qnum, READ_ONCE(q->qnum) - 1);
 			jw64(&o->jc, &q->cbytes, READ_ONCE(q->cbytes) - len);
 			jw32(&o->jc, &q->lrpid, (uint32_t)proc_self()->pid);
+			msg_hint(q);
 			jws64(&o->jc, &q->rtime, ipc_now());
 			nw = msg_wake_mark(o, UIPC_MSGW_SEND, true, 0, wake);
 			break;
@@ -606,6 +634,17 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		if (msgflg & IPC_NOWAIT) {
 			r = -ENOMSG;
 			break;
+		}
+		if (spins++ < MSG_SPINS) {
+			/* a sender may be about to deliver */
+			uint32_t pc = msg_partner_cpu(q);
+			uint64_t seq = READ_ONCE(q->opseq);
+
+			ipc_obj_unlock(o);
+			if (!wt_spin(&q->opseq, 8, seq, pc))
+				spins = MSG_SPINS;
+			ipc_obj_lock(o);
+			continue;
 		}
 		r = msg_wait(o, UIPC_MSGW_RECV, msgtyp, msgsz, msgflg,
 			     timeout ? &deadline : NULL);

@@ -44,6 +44,7 @@
 #define SEMUSZ_K	20
 #define SEM_NSLOTS	64
 #define SEM_SLICE_MS	100
+#define SEM_SPINS	8	/* changes watched before sleeping */
 #define SEM_UNDO_BYTES	(1u << 20)
 
 /* Private per-process state of a mapped set. */
@@ -742,7 +743,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 	struct uipc_semwait *sw = NULL;
 	sigset_t oldmask;
 	bool reaped = false;
-	int r, slept = 0, slice = 0;
+	int r, slept = 0, slice = 0, spins = 0;
 
 	if (!newv)
 		return -ENOMEM;
@@ -788,13 +789,31 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 				r = try_ops(o, sops, n, u, newv, &blocking);
 		}
 		if (r == 0) {
+			struct uipc_semset *s = o->u.sem.set;
+
 			apply_ops(o, sops, n, newv, u, (uint32_t)me->pid);
 			if (ops_alter(sops, n))
 				sem_update_queue(o);
+			wt_hint(&s->last_pid, &s->last_cpu, &s->prev_cpu);
 		}
 		if (r != 1) {
 			sem_unpin_all(o, sops, n);
 			goto unlock;
+		}
+		if (spins++ < SEM_SPINS) {
+			/* the partner may be about to release: watch the word */
+			struct uipc_semset *s = o->u.sem.set;
+			uint32_t *w = &o->u.sem.sems[sops[blocking].sem_num].val;
+			uint32_t old = READ_ONCE(*w) & ~UIPC_SEM_LOCKED;
+			uint32_t pc = wt_partner_cpu(&s->last_pid, &s->last_cpu,
+						     &s->prev_cpu);
+
+			sem_unpin_all(o, sops, n);
+			ipc_obj_unlock(o);
+			sem_wake(o);
+			if (!wt_spin(w, 4, old, pc))
+				spins = SEM_SPINS;
+			continue;
 		}
 		/* block */
 		sw = sem_enqueue(o, sops, n, blocking);

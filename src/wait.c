@@ -19,6 +19,7 @@
  * after a crashed waker can never undo a result the sleeper already used.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
 
@@ -105,6 +106,71 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 {
 	jws32(&o->jc, &w->result, result);
 	jw32(&o->jc, &w->state, state);
+}
+
+/*
+ * wt_spin - before sleeping, watch *@word for a moment while it equals
+ * @old: a partner that runs on another CPU usually changes it within
+ * microseconds, and a futex sleep and wakeup cost far more.  Only when the
+ * partner's last known CPU (@partner_cpu, CPU + 1, 0 = unknown) is not
+ * ours: on one CPU the partner cannot run while we spin.  Spins at most
+ * WT_SPIN_NS.  Returns true if the word changed.
+ */
+#define WT_SPIN_NS	60000L
+
+bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu)
+{
+	struct timespec t0, t;
+	int cpu = sched_getcpu();
+
+	if (!partner_cpu || cpu < 0 || (uint32_t)cpu + 1 == partner_cpu)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			uint64_t v = width == 4 ? READ_ONCE(*(const uint32_t *)word) :
+						  READ_ONCE(*(const uint64_t *)word);
+
+			if (v != old)
+				return true;
+			cpu_relax();
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
+		    (t.tv_nsec - t0.tv_nsec) > WT_SPIN_NS)
+			return false;
+	}
+}
+
+/*
+ * Spin hints: where the last two distinct processes to use an object ran
+ * (unjournalled, racy, only hints).  A caller's partner is the most recent
+ * one that is not itself.
+ */
+void wt_hint(uint32_t *last_pid, uint32_t *last_cpu, uint32_t *prev_cpu)
+{
+	uint32_t me = (uint32_t)proc_self()->pid;
+
+	if (READ_ONCE(*last_pid) != me) {
+		WRITE_ONCE(*prev_cpu, READ_ONCE(*last_cpu));
+		WRITE_ONCE(*last_pid, me);
+	}
+	WRITE_ONCE(*last_cpu, wt_cpu());
+}
+
+uint32_t wt_partner_cpu(const uint32_t *last_pid, const uint32_t *last_cpu,
+			const uint32_t *prev_cpu)
+{
+	return READ_ONCE(*last_pid) == (uint32_t)proc_self()->pid ?
+	       READ_ONCE(*prev_cpu) : READ_ONCE(*last_cpu);
+}
+
+/* Our CPU + 1, for the spin hints. */
+uint32_t wt_cpu(void)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : (uint32_t)cpu + 1;
 }
 
 /*
