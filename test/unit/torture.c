@@ -626,7 +626,7 @@ Test(torture, msg_random_sizes_kills, .timeout = 300)
 
 #define SC_NSEG		5
 #define SC_WORKERS	5
-#define SC_KILLS	120
+#define SC_KILLS	80
 #define SC_MAXATT	6
 #define SC_TRUE		"/bin/true"
 
