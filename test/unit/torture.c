@@ -52,7 +52,8 @@ static void g_fail(int *err, char *why, size_t cap, const char *fmt, ...)
 #define SM_INIT		12
 #define SM_BIG		2000
 #define SM_KILLS	150
-#define SM_MAXCALLS	30000	/* below SEMVMX: the counter must fit */
+#define SM_MAXCALLS	32000	/* below SEMVMX: the counter must fit */
+#define SM_ENOUGH	(SM_MAXCALLS / 2)	/* the killer stops there */
 #define SM_HOLD		2	/* undo tokens a worker holds at most */
 
 struct sm_call {
@@ -63,6 +64,7 @@ struct sem_torture {
 	volatile int stop;
 	long ops;		/* successful calls, for progress */
 	long eagain;
+	volatile int calls[SM_WORKERS];	/* a worker's counter, roughly */
 	int err;
 	char why[256];
 	struct sm_call log[SM_WORKERS][SM_MAXCALLS];
@@ -169,7 +171,7 @@ static int sm_worker(void *arg)
 			continue;
 		}
 		if (plain)
-			n++;
+			S->calls[slot] = ++n;
 		for (int s = 0; s < SM_NSEM; s++) {
 			held[s] += undo_delta[s];
 			nheld += undo_delta[s];
@@ -183,6 +185,14 @@ static int sm_worker(void *arg)
 		while (!S->stop)
 			usleep(1000);
 	return 0;
+}
+
+static bool sm_enough(void)
+{
+	for (int k = 0; k < SM_WORKERS; k++)
+		if (S->calls[k] >= SM_ENOUGH)
+			return true;
+	return false;
 }
 
 Test(torture, sem_multiop_undo_kills, .timeout = 300)
@@ -207,9 +217,11 @@ Test(torture, sem_multiop_undo_kills, .timeout = 300)
 
 		/* progress between kills: a wedged set fails by deadline */
 		cr_assert(T_POLL(__atomic_load_n(&S->ops, __ATOMIC_RELAXED) >=
-				 seen + 10 || S->err, T_DEADLINE_MS),
+				 seen + 10 || S->err || sm_enough(), T_DEADLINE_MS),
 			  "no progress after %d kills (ops %ld)", n, seen);
 		cr_assert(!S->err, "%s", S->why);
+		if (sm_enough())	/* a log is half full: stop early */
+			break;
 		for (int i = 0; i < SM_NSEM; i++) {
 			int v = t_semval(g_id, i);
 
@@ -276,7 +288,8 @@ Test(torture, sem_multiop_undo_kills, .timeout = 300)
 #define MG_RECV		3
 #define MG_TYPES	6
 #define MG_KILLS	150
-#define MG_MAXSEQ	(1 << 16)
+#define MG_MAXSEQ	(1 << 20)
+#define MG_ENOUGH	(MG_MAXSEQ / 2)	/* the killer stops there */
 #define MG_TINY		16	/* shorter than a header: counted, not named */
 
 struct mg_hdr {
@@ -504,6 +517,15 @@ static int mg_receiver(void *arg)
 	}
 }
 
+static bool mg_enough(void)
+{
+	for (int k = 0; k < MG_SEND; k++)
+		if (__atomic_load_n(&M->next_seq[k], __ATOMIC_RELAXED) >=
+		    MG_ENOUGH)
+			return true;
+	return false;
+}
+
 Test(torture, msg_random_sizes_kills, .timeout = 300)
 {
 	pid_t snd[MG_SEND], rcv[MG_RECV];
@@ -533,9 +555,11 @@ Test(torture, msg_random_sizes_kills, .timeout = 300)
 		int k = (int)(t_rand(&seed) % (MG_SEND + MG_RECV));
 
 		cr_assert(T_POLL(__atomic_load_n(&M->ops, __ATOMIC_RELAXED) >=
-				 seen + 10 || M->err, T_DEADLINE_MS),
+				 seen + 10 || M->err || mg_enough(), T_DEADLINE_MS),
 			  "no progress after %d kills (ops %ld)", i, seen);
 		cr_assert(!M->err, "%s", M->why);
+		if (mg_enough())	/* sequence numbers half used: stop */
+			break;
 		assert_ok(uipc_msgctl(g_id, IPC_STAT, &ds));
 		cr_assert(ds.msg_cbytes <= ds.msg_qbytes, "cbytes %lu > qbytes "
 			  "%lu", (unsigned long)ds.msg_cbytes,
@@ -640,6 +664,7 @@ struct shm_churn {
 };
 
 static struct shm_churn *C;
+static bool sc_is_child;
 
 #define sc_fail(...) g_fail(&C->err, C->why, sizeof(C->why), __VA_ARGS__)
 
@@ -665,9 +690,17 @@ static void sc_check_content(const struct sc_att *a, int i)
 	volatile uint64_t *p = (volatile uint64_t *)a->addr[i];
 	char *end = a->addr[i] + sc_size(a->seg[i]) - 1;
 
-	if (p[0] != sc_magic(a->seg[i]))
-		sc_fail("segment %d attached at %p holds %#llx", a->seg[i],
-			(void *)p, (unsigned long long)p[0]);
+	if (p[0] != sc_magic(a->seg[i])) {
+		long na = t_nattch(C->ids[a->seg[i]]);
+		int e = errno;
+
+		/* the segment was destroyed (hole punched) under us? */
+		sc_fail("segment %d attached at %p holds %#llx (%s, %d "
+			"attachments here; IPC_STAT: nattch %ld, %s)",
+			a->seg[i], (void *)p, (unsigned long long)p[0],
+			sc_is_child ? "a forked child" : "a worker", a->n, na,
+			na < 0 ? t_errname(e) : "ok");
+	}
 	if (a->ro[i]) {
 		(void)*(volatile char *)end;
 		return;
@@ -718,6 +751,7 @@ static void sc_child(struct sc_att *a, uint64_t *seed, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
+	sc_is_child = true;
 	switch (t_rand(seed) % 4) {
 	case 0:
 		__atomic_fetch_add(&C->execs, 1, __ATOMIC_RELAXED);
