@@ -364,7 +364,7 @@ static void att_init(void)
 
 /* ---- shmat / shmdt ---- */
 
-static void shm_detached(int id);
+static void shm_detached(int id, void *unmap, size_t len);
 
 /* Unlist the attachments that [p, p + len) covered (SHM_REMAP). */
 static struct attach *att_take_overlapping(void *p, size_t len)
@@ -455,33 +455,32 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 		goto out;
 	}
 	a->len = READ_ONCE(o->u.shm.seg->data_len);
-	p = mmap((void *)addr, a->len, prot, flags, fd,
-		 (off_t)READ_ONCE(o->u.shm.seg->data_off));
+	a->id = shmid;
+	me = proc_self();
+	/* map and count together, under the lock: see shm_detached() */
+	ipc_obj_lock(o);
+	p = MAP_FAILED;
+	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+		err = -EIDRM;
+	} else {
+		p = mmap((void *)addr, a->len, prot, flags, fd,
+			 (off_t)READ_ONCE(o->u.shm.seg->data_off));
+		err = p == MAP_FAILED ? (errno == EEXIST ? -EINVAL : -errno) :
+		      att_add(o, (uint32_t)me->pid, me->start, 1);
+		if (!err) {
+			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
+			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
+		} else if (p != MAP_FAILED) {
+			munmap(p, a->len);
+		}
+	}
+	ipc_obj_unlock(o);
 	close(fd);
-	if (p == MAP_FAILED) {
-		err = errno == EEXIST ? -EINVAL : -errno;
+	if (err) {
 		free(a);
 		goto out;
 	}
 	a->addr = p;
-	a->id = shmid;
-	me = proc_self();
-	ipc_obj_lock(o);
-	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
-		err = -EIDRM;
-	} else {
-		err = att_add(o, (uint32_t)me->pid, me->start, 1);
-		if (!err) {
-			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
-			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
-		}
-	}
-	ipc_obj_unlock(o);
-	if (err) {
-		munmap(p, a->len);
-		free(a);
-		goto out;
-	}
 	pthread_mutex_lock(&att_mu);
 	replaced = att_take_overlapping(p, a->len);
 	a->next = attached;
@@ -492,7 +491,7 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 		struct attach *r = replaced;
 
 		replaced = r->next;
-		shm_detached(r->id);
+		shm_detached(r->id, NULL, 0);
 		free(r);
 	}
 	return p;
@@ -501,16 +500,26 @@ out:
 	return ERR_PTR(err);
 }
 
-/* Account one detach of segment @id by us; destroy it if it is done. */
-static void shm_detached(int id)
+/*
+ * Account one detach of segment @id by us (unmapping @unmap, @len first,
+ * if given), and destroy the segment if that was the last holder.  The
+ * unmap and the count change happen under the object lock together, so
+ * that shm_verify() in another process never sees one without the other.
+ */
+static void shm_detached(int id, void *unmap, size_t len)
 {
 	const struct proc_self *me = proc_self();
 	struct obj *o = ipc_obj_get(UIPC_T_SHM, id);
 	bool dest;
 
-	if (IS_ERR(o))
+	if (IS_ERR(o)) {
+		if (unmap)
+			munmap(unmap, len);
 		return;
+	}
 	ipc_obj_lock(o);
+	if (unmap)
+		munmap(unmap, len);
 	att_add(o, (uint32_t)me->pid, me->start, -1);
 	jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
 	jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
@@ -536,10 +545,9 @@ int shm_dt(const void *shmaddr)
 	pthread_mutex_unlock(&att_mu);
 	if (!a)
 		return -EINVAL;
-	munmap(a->addr, a->len);
 	id = a->id;
+	shm_detached(id, a->addr, a->len);
 	free(a);
-	shm_detached(id);
 	return 0;
 }
 
@@ -551,7 +559,7 @@ __attribute__((destructor)) static void shm_exit(void)
 
 	while ((a = attached)) {
 		attached = a->next;
-		shm_detached(a->id);
+		shm_detached(a->id, NULL, 0);
 		free(a);
 	}
 }
