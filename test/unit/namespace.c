@@ -80,7 +80,7 @@ static void private_tmpfs(const char *opts)
 {
 	if (unshare(CLONE_NEWNS) < 0)
 		_exit(77);
-	CHILD_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	CHILD_OK(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL));
 	CHILD_OK(mount("uipc-test", t_root, "tmpfs", 0, opts));
 }
 
@@ -284,10 +284,10 @@ static int ro_mount(void *arg)
 		pid_t pid;
 
 		if (phase == 1)
-			CHILD_OK(mount(NULL, t_root, NULL,
+			CHILD_OK(mount("none", t_root, "none",
 				       MS_REMOUNT | MS_RDONLY, NULL));
 		if (phase == 2)
-			CHILD_OK(mount(NULL, t_root, NULL, MS_REMOUNT, NULL));
+			CHILD_OK(mount("none", t_root, "none", MS_REMOUNT, NULL));
 		pid = fork();
 		if (pid == 0)
 			_exit(ro_phase(phase));
