@@ -423,6 +423,8 @@ Test(ns, removed_segment_memory_freed)
 /* A full tmpfs: ENOMEM/ENOSPC at creation, never SIGBUS in use. */
 Test(ns, full_tmpfs)
 {
+	if (getenv("VALGRIND"))
+		cr_skip_test("fills a tmpfs byte by byte: too slow under valgrind");
 	wait_ok_or_skip(t_spawn(full_fs, NULL));
 }
 
