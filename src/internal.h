@@ -85,7 +85,6 @@ struct jctx {
 
 int lk_lock(struct uipc_lock *l);
 void lk_unlock(struct uipc_lock *l);
-int lk_held_by_dead(struct uipc_lock *l);
 int jn_init(struct jctx *jc, void *base, size_t size, size_t joff,
 	    size_t jsize);
 int jn_rollback(struct jctx *jc);
@@ -110,7 +109,6 @@ struct uipc_limits {
 };
 int lim_get(struct uipc_limits *out);
 int lim_get_type(struct uipc_limits *out, int type);
-void lim_refresh(void);
 const struct uipc_limits *lim_cached(void);
 
 /* ---- ns.c: the namespace directory and the registry ---- */
@@ -197,7 +195,8 @@ struct ipc_ops {
 	int (*check_usage)(uint64_t used, const struct ipc_params *p);
 	/* validate the body of a freshly mapped file and set o->u */
 	int (*validate)(struct obj *o);
-	/* repair after taking the lock over from a dead holder */
+	/* repair after taking the lock over from a dead holder (and after
+	 * the journal's rollback); NULL: nothing beyond the rollback */
 	void (*repair)(struct obj *o);
 	/* usage an existing object holds in the registry */
 	uint64_t (*held_usage)(struct obj *o);
@@ -246,7 +245,7 @@ uint32_t wt_partner_cpu(const uint32_t *last_pid, const uint32_t *last_cpu,
 uint32_t wt_cpu(void);
 void wt_block(sigset_t *old);
 int wt_sleep(struct uipc_waiter *w, const struct timespec *deadline,
-	     int slice_ms, const sigset_t *old, bool cont_eintr);
+	     int work_ms, const sigset_t *old, bool cont_eintr);
 
 /* ---- the types' entry points (api.c calls these) ---- */
 int sem_get(key_t key, int nsems, int semflg);

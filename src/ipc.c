@@ -425,7 +425,8 @@ int ipc_obj_lock(struct obj *o)
 
 	if (unlikely(r == 1)) {
 		jn_rollback(&o->jc);
-		ipc_ops_of(o->type)->repair(o);
+		if (ipc_ops_of(o->type)->repair)
+			ipc_ops_of(o->type)->repair(o);
 	}
 	return 0;
 }

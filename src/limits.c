@@ -10,7 +10,8 @@
  * those /proc files (and semmsl, semmns, semopm, semmni for the four
  * fields of "sem").  Lines starting with '#' are comments.
  *
- * Internals: get and ctl calls read the limits afresh (lim_get); fast
+ * Internals: get and ctl calls read the limits afresh (lim_get, or
+ * lim_get_type for just one type's files); fast
  * paths use a copy refreshed at most once a second (lim_cached), and
  * re-read before failing on a limit, so a limit raised a moment ago is
  * honoured at once and one lowered takes effect within a second.
@@ -171,11 +172,6 @@ int lim_get_type(struct uipc_limits *out, int type)
 int lim_get(struct uipc_limits *out)
 {
 	return lim_get_type(out, -1);
-}
-
-void lim_refresh(void)
-{
-	lim_get(NULL);
 }
 
 const struct uipc_limits *lim_cached(void)

@@ -124,14 +124,6 @@ void lk_unlock(struct uipc_lock *l)
 		fx_wake(&l->word, 1);
 }
 
-/* For the tools: 1 if @l is held by a process that is gone, else 0. */
-int lk_held_by_dead(struct uipc_lock *l)
-{
-	uint32_t w = READ_ONCE(l->word);
-
-	return w != 0 && lk_holder_dead(l, w);
-}
-
 /*
  * jn_init - set up @jc for the journal at @joff (@jsize bytes) of a
  * mapping of @size bytes at @base.  The capacity is derived from our own

@@ -34,21 +34,11 @@ static int msg_init(struct obj *o, const struct ipc_params *p)
 	return msq_init(o, (uint64_t)lim_cached()->msgmnb);
 }
 
-static int msg_validate(struct obj *o)
-{
-	return msq_validate(o);
-}
-
-static void msg_repair(struct obj *o)
-{
-	msq_repair(o);
-}
-
+/* Nothing to repair after a dead holder: the journal restores a queue. */
 const struct ipc_ops msg_ops = {
 	.geometry = msg_geometry,
 	.init = msg_init,
-	.validate = msg_validate,
-	.repair = msg_repair,
+	.validate = msq_validate,
 	.lazy_data = true,
 };
 
@@ -118,7 +108,6 @@ static int msg_stat(int msqid, int cmd, struct msqid_ds *buf)
 		ipc_obj_put(o);
 		return -EIDRM;
 	}
-	msq_reap(o);
 	msg_fill(o, &ds);
 	ipc_obj_unlock(o);
 	err = cmd == IPC_STAT ? 0 : o->id;

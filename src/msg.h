@@ -20,8 +20,6 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 int msq_geometry(long msgmnb, size_t *body, size_t *journal, size_t *data);
 int msq_init(struct obj *o, uint64_t qbytes);
 int msq_validate(struct obj *o);
-void msq_repair(struct obj *o);
-void msq_reap(struct obj *o);
 void msq_totals(int *msgs, int *bytes);
 int msq_set_qbytes(struct obj *o, uint64_t qbytes);
 void msq_after_set(struct obj *o);

@@ -103,14 +103,6 @@ int msq_validate(struct obj *o)
 	return 0;
 }
 
-void msq_repair(struct obj *o)
-{
-}
-
-void msq_reap(struct obj *o)
-{
-}
-
 /* ---- chunks ---- */
 
 /* Chunk @link (index + 1), or NULL if out of range (corrupt). */

@@ -141,10 +141,6 @@ static uint64_t shm_held(struct obj *o)
 	return pages_of(READ_ONCE(o->u.shm.seg->data_len));
 }
 
-static void shm_repair(struct obj *o)
-{
-}
-
 const struct ipc_ops shm_ops = {
 	.geometry = shm_geometry,
 	.init = shm_init_body,
@@ -152,7 +148,6 @@ const struct ipc_ops shm_ops = {
 	.usage = shm_usage,
 	.check_usage = shm_check_usage,
 	.validate = shm_validate,
-	.repair = shm_repair,
 	.held_usage = shm_held,
 };
 
