@@ -25,23 +25,27 @@ static inline long ret(long r)
 
 UIPC_API int uipc_msgget(key_t key, int msgflg)
 {
+	ns_call_begin();
 	return (int)ret(msg_get(key, msgflg));
 }
 
 UIPC_API int uipc_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg)
 {
+	ns_call_begin();
 	return (int)ret(msg_snd(msqid, msgp, msgsz, msgflg, NULL));
 }
 
 UIPC_API ssize_t uipc_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			     int msgflg)
 {
+	ns_call_begin();
 	return ret(msg_rcv(msqid, msgp, msgsz, msgtyp, msgflg, NULL));
 }
 
 UIPC_API int uipc_msgtimedsnd(int msqid, const void *msgp, size_t msgsz,
 			      int msgflg, const struct timespec *timeout)
 {
+	ns_call_begin();
 	if (timeout && ipc_ptr_ok(timeout))
 		return (int)ret(-EFAULT);
 	return (int)ret(msg_snd(msqid, msgp, msgsz, msgflg, timeout));
@@ -51,6 +55,7 @@ UIPC_API ssize_t uipc_msgtimedrcv(int msqid, void *msgp, size_t msgsz,
 				  long msgtyp, int msgflg,
 				  const struct timespec *timeout)
 {
+	ns_call_begin();
 	if (timeout && ipc_ptr_ok(timeout))
 		return ret(-EFAULT);
 	return ret(msg_rcv(msqid, msgp, msgsz, msgtyp, msgflg, timeout));
@@ -58,22 +63,26 @@ UIPC_API ssize_t uipc_msgtimedrcv(int msqid, void *msgp, size_t msgsz,
 
 UIPC_API int uipc_msgctl(int msqid, int cmd, struct msqid_ds *buf)
 {
+	ns_call_begin();
 	return (int)ret(msg_ctl(msqid, cmd, buf));
 }
 
 UIPC_API int uipc_semget(key_t key, int nsems, int semflg)
 {
+	ns_call_begin();
 	return (int)ret(sem_get(key, nsems, semflg));
 }
 
 UIPC_API int uipc_semop(int semid, struct sembuf *sops, size_t nsops)
 {
+	ns_call_begin();
 	return (int)ret(sem_timedop(semid, sops, nsops, NULL));
 }
 
 UIPC_API int uipc_semtimedop(int semid, struct sembuf *sops, size_t nsops,
 			     const struct timespec *timeout)
 {
+	ns_call_begin();
 	return (int)ret(sem_timedop(semid, sops, nsops, timeout));
 }
 
@@ -85,6 +94,7 @@ union uipc_semun {
 
 UIPC_API int uipc_semctl(int semid, int semnum, int cmd, ...)
 {
+	ns_call_begin();
 	union uipc_semun arg = { .ptr = NULL };
 	int base = cmd & ~IPC_64;
 	va_list ap;
@@ -111,11 +121,13 @@ UIPC_API int uipc_semctl(int semid, int semnum, int cmd, ...)
 
 UIPC_API int uipc_shmget(key_t key, size_t size, int shmflg)
 {
+	ns_call_begin();
 	return (int)ret(shm_get(key, size, shmflg));
 }
 
 UIPC_API void *uipc_shmat(int shmid, const void *shmaddr, int shmflg)
 {
+	ns_call_begin();
 	void *p = shm_at(shmid, shmaddr, shmflg);
 
 	if (IS_ERR(p)) {
@@ -127,15 +139,18 @@ UIPC_API void *uipc_shmat(int shmid, const void *shmaddr, int shmflg)
 
 UIPC_API int uipc_shmdt(const void *shmaddr)
 {
+	ns_call_begin();
 	return (int)ret(shm_dt(shmaddr));
 }
 
 UIPC_API int uipc_shmctl(int shmid, int cmd, struct shmid_ds *buf)
 {
+	ns_call_begin();
 	return (int)ret(shm_ctl(shmid, cmd, buf));
 }
 
 UIPC_API const char *uipc_version(void)
 {
+	ns_call_begin();
 	return UIPC_VERSION_STRING;
 }

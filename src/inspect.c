@@ -76,6 +76,7 @@ UIPC_API int uipc_users(int type, int id, struct uipc_user *buf, int n)
 		errno = type_ok(type) || id < 0 ? EINVAL : EFAULT;
 		return -1;
 	}
+	ns_call_begin();
 	proc_refresh_creds();
 	o = ipc_obj_get(type, id);
 	if (IS_ERR(o)) {
@@ -127,6 +128,7 @@ UIPC_API int uipc_rmid_stale(int type, int id)
 		errno = EINVAL;
 		return -1;
 	}
+	ns_call_begin();
 	proc_refresh_creds();
 	o = ipc_obj_get(type, id);
 	if (IS_ERR(o)) {

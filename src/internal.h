@@ -54,14 +54,12 @@ int ipc_corrupt(const char *file, int line);
 struct proc_self {
 	pid_t pid;
 	uint64_t start;		/* start time in clock ticks since boot */
-	uid_t euid;
-	gid_t egid;
-	int ngroups;
-	gid_t groups[64];
 };
 
 const struct proc_self *proc_self(void);
 void proc_refresh_creds(void);
+uid_t proc_euid(void);
+gid_t proc_egid(void);
 uint64_t proc_starttime(pid_t pid);
 bool proc_alive(pid_t pid, uint64_t start);
 bool proc_in_group(gid_t gid);
@@ -108,6 +106,7 @@ struct uipc_limits {
 	unsigned long shmmax, shmall, shmmni;
 };
 int lim_get(struct uipc_limits *out);
+void lim_quick(struct uipc_limits *out);
 int lim_get_type(struct uipc_limits *out, int type);
 const struct uipc_limits *lim_cached(void);
 
@@ -121,6 +120,15 @@ struct ns {
 	char root[4096];
 };
 int ns_dir(struct ns *ns);
+/*
+ * ns_call_begin - a public call starts: ns_dir() checks the directory
+ * descriptor again (once per call, not at every use).
+ */
+extern __thread unsigned ns_call_seq;
+static inline void ns_call_begin(void)
+{
+	ns_call_seq++;
+}
 
 extern const char *const ns_type_name[UIPC_NTYPES];
 struct ns *ns_get(void);
@@ -192,7 +200,8 @@ struct ipc_ops {
 	/* registry usage a new object adds (semaphores, pages) */
 	uint64_t (*usage)(const struct ipc_params *p);
 	/* check limits on usage before creating; -ENOSPC etc. */
-	int (*check_usage)(uint64_t used, const struct ipc_params *p);
+	int (*check_usage)(uint64_t used, const struct ipc_params *p,
+			   const struct uipc_limits *lim);
 	/* validate the body of a freshly mapped file and set o->u */
 	int (*validate)(struct obj *o);
 	/* repair after taking the lock over from a dead holder (and after
@@ -202,9 +211,14 @@ struct ipc_ops {
 	uint64_t (*held_usage)(struct obj *o);
 	/* the data area is reserved as it is used, not at creation */
 	bool lazy_data;
+	/* only the body's first page is reserved at creation; the type
+	 * reserves the rest (ipc_reserve) before it first writes there */
+	bool lazy_body_tail;
 };
 
 extern const struct ipc_ops msg_ops, sem_ops, shm_ops;
+size_t ipc_hot_end(const struct obj *o);
+int ipc_reserve(struct obj *o, uint64_t off, uint64_t len);
 const struct ipc_ops *ipc_ops_of(int type);
 
 int ipcget(int type, const struct ipc_params *p);

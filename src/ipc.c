@@ -80,6 +80,8 @@ int ipc_ptr_ok(const void *p)
 	return p && p != (const void *)-1 ? 0 : -EFAULT;
 }
 
+#define POPULATE_MAX	(64 << 10)	/* bytes mapped in at once on creation */
+
 static size_t align_up(size_t v, size_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -100,9 +102,19 @@ static void cache_postfork(void)
 	pthread_mutex_unlock(&cache_mu);
 }
 
+/* The child maps every cached object too: count it (see ipc_unlink). */
+static void cache_child(void)
+{
+	for (int t = 0; t < UIPC_NTYPES; t++)
+		for (int b = 0; b < CACHE_BUCKETS; b++)
+			for (struct obj *o = cache[t][b]; o; o = o->next)
+				fetch_add(&o->hdr->mappers, 1);
+	pthread_mutex_unlock(&cache_mu);
+}
+
 static void cache_init(void)
 {
-	pthread_atfork(cache_prefork, cache_postfork, cache_postfork);
+	pthread_atfork(cache_prefork, cache_postfork, cache_child);
 }
 
 /*
@@ -177,6 +189,7 @@ static void guard_del(void *p)
 
 static void obj_unmap(struct obj *o)
 {
+	fetch_sub(&o->hdr->mappers, 1);
 	guard_del(o->base);
 	munmap(o->base, o->size);
 	free(o->priv);
@@ -270,6 +283,7 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	o->size = fsz;
 	o->hdr = p;
 	ipc_guard_add(p, fsz);
+	fetch_add(&o->hdr->mappers, 1);
 	err = obj_validate(o, type, id);
 	if (err) {
 		obj_unmap(o);
@@ -439,7 +453,7 @@ void ipc_obj_unlock(struct obj *o)
 
 bool ipc_capable(void)
 {
-	return proc_self()->euid == 0;
+	return proc_euid() == 0;
 }
 
 /*
@@ -454,11 +468,11 @@ bool ipc_capable_init(void)
 /* ipcperms() of the kernel: 0 if access @flag is granted, else -EACCES. */
 int ipcperms(const struct uipc_perm *perm, int flag)
 {
-	const struct proc_self *me = proc_self();
 	uint32_t requested = (flag >> 6) | (flag >> 3) | flag;
 	uint32_t granted = READ_ONCE(perm->mode);
+	uid_t euid = proc_euid();
 
-	if (me->euid == READ_ONCE(perm->cuid) || me->euid == READ_ONCE(perm->uid))
+	if (euid == READ_ONCE(perm->cuid) || euid == READ_ONCE(perm->uid))
 		granted >>= 6;
 	else if (proc_in_group(READ_ONCE(perm->cgid)) ||
 		 proc_in_group(READ_ONCE(perm->gid)))
@@ -471,7 +485,7 @@ int ipcperms(const struct uipc_perm *perm, int flag)
 /* Owner, creator, or privileged: may IPC_SET and IPC_RMID. */
 bool ipc_is_owner(const struct uipc_perm *perm)
 {
-	uid_t euid = proc_self()->euid;
+	uid_t euid = proc_euid();
 
 	return euid == READ_ONCE(perm->uid) || euid == READ_ONCE(perm->cuid) ||
 	       ipc_capable();
@@ -603,7 +617,8 @@ void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o)
  * ipc_unlink - delete a removed object's file.  Called with the registry
  * locked, so that a crash cannot leave a file the registry has forgotten.
  * The memory past the header goes at once (hole punched), even while
- * other processes still have the file mapped in their caches.
+ * other processes still have the file mapped in their caches; when no
+ * other process can have it mapped, unlinking and unmapping free it all.
  */
 void ipc_unlink(struct obj *o)
 {
@@ -616,12 +631,18 @@ void ipc_unlink(struct obj *o)
 	if (IS_ERR(ns))
 		return;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		if (o->size > keep)
+	/*
+	 * Nobody else maps it: unlinking frees it all.  Else punch, through
+	 * our own mapping if we can (one system call).
+	 */
+	if (o->size > keep && READ_ONCE(o->hdr->mappers) > 1 &&
+	    madvise(o->base + keep, o->size - keep, MADV_REMOVE) < 0) {
+		fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
 			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				  (off_t)keep, (off_t)(o->size - keep));
-		close(fd);
+			close(fd);
+		}
 	}
 	unlinkat(ns_dir(ns), name, 0);
 }
@@ -664,6 +685,42 @@ int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 
 /* ---- creation ---- */
 
+/* End of the part of a file with its body at @off_body reserved at once. */
+static size_t hot_end(size_t off_body)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (off_body / ps + 1) * ps;
+}
+
+size_t ipc_hot_end(const struct obj *o)
+{
+	return hot_end(o->hdr->body_off);
+}
+
+/*
+ * ipc_reserve - back bytes [@off, @off + @len) of @o's file with memory
+ * (a full tmpfs fails here, not with SIGBUS on first use).  Object lock
+ * held.  0 or -ENOMEM.
+ */
+int ipc_reserve(struct obj *o, uint64_t off, uint64_t len)
+{
+	struct ns *ns = ns_get();
+	char name[64];
+	int fd, err;
+
+	if (IS_ERR(ns))
+		return PTR_ERR(ns);
+	ns_obj_name(name, sizeof(name), o->type, o->id);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOMEM;
+	err = fallocate(fd, 0, (off_t)off, (off_t)len);
+	close(fd);
+	return err < 0 ? -ENOMEM : 0;
+}
+
+
 
 /*
  * Build a new object's file under no name, then publish it as <type>.<id>.
@@ -675,7 +732,7 @@ static int obj_create(struct ns *ns, int type, int id,
 {
 	const struct ipc_ops *ops = ipc_ops_of(type);
 	const struct proc_self *me = proc_self();
-	size_t body, jsize, data, off_body, size;
+	size_t body, jsize, data, off_body, size, hot;
 	char tmp[64], name[64];
 	struct uipc_hdr *h;
 	struct obj *o;
@@ -696,17 +753,31 @@ static int obj_create(struct ns *ns, int type, int id,
 	fd = ns_tmpfile(ns_dir(ns), tmp, sizeof(tmp));
 	if (fd < 0)
 		return fd == -ENOSPC ? -ENOMEM : fd;
-	if (ftruncate(fd, size) < 0) {
-		err = errno == EFBIG || errno == ENOSPC ? -ENOMEM : -errno;
-		goto fail_fd;
+	/*
+	 * Reserve the memory now, which also sizes the file: a full tmpfs
+	 * fails here, not with SIGBUS later.  Lazily backed data is left out
+	 * of the reservation and only sized.
+	 */
+	hot = ops->lazy_body_tail ? hot_end(off_body) : size - data;
+	if (hot < size - data && !ops->lazy_data && data) {
+		/* the header's page and the data: the body's tail is a hole */
+		err = posix_fallocate(fd, 0, hot);
+		if (!err)
+			err = posix_fallocate(fd, (off_t)(size - data), data);
+	} else {
+		err = posix_fallocate(fd, 0, ops->lazy_data ? size - data : size);
+		if (!err && ops->lazy_data && ftruncate(fd, size) < 0)
+			err = errno;
 	}
-	/* reserve the memory now: a full tmpfs fails here, not with SIGBUS */
-	err = posix_fallocate(fd, 0, ops->lazy_data ? size - data : size);
 	if (err) {
 		err = err == ENOSPC || err == EFBIG ? -ENOMEM : -err;
 		goto fail_fd;
 	}
-	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* we write the header and body at once: fault a small file in now
+	 * (but not a hole: that would fill it) */
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (size <= POPULATE_MAX && hot >= size - data ?
+			       MAP_POPULATE : 0), fd, 0);
 	if (m == MAP_FAILED) {
 		err = -errno;
 		goto fail_fd;
@@ -721,8 +792,8 @@ static int obj_create(struct ns *ns, int type, int id,
 	h->id = id;
 	h->body_off = off_body;
 	h->body_size = body;
-	h->perm.uid = h->perm.cuid = me->euid;
-	h->perm.gid = h->perm.cgid = me->egid;
+	h->perm.uid = h->perm.cuid = proc_euid();
+	h->perm.gid = h->perm.cgid = proc_egid();
 	h->perm.mode = p->flg & 0777;
 	h->perm.key = p->key;
 	h->journal_off = sizeof(*h);
@@ -732,6 +803,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	h->ctime = ipc_now();
 	h->creator_pid = me->pid;
 	h->creator_start = me->start;
+	h->mappers = 1;
 
 	o = calloc(1, sizeof(*o));
 	if (!o) {
@@ -778,6 +850,27 @@ fail_fd:
 	return err;
 }
 
+/* May another object of @type with @p be created within limits @lim? */
+static int within_limits(int type, struct uipc_reg_type *rt,
+			 const struct ipc_params *p,
+			 const struct uipc_limits *lim)
+{
+	const struct ipc_ops *ops = ipc_ops_of(type);
+	unsigned long mni;
+	int err;
+
+	if (ops->check_usage) {
+		err = ops->check_usage(READ_ONCE(rt->used), p, lim);
+		if (err)
+			return err;
+	}
+	mni = type == UIPC_T_MSG ? (unsigned long)lim->msgmni :
+	      type == UIPC_T_SEM ? (unsigned long)lim->semmni : lim->shmmni;
+	if (mni > UIPC_IPCMNI)
+		mni = UIPC_IPCMNI;
+	return READ_ONCE(rt->in_use) >= mni ? -ENOSPC : 0;
+}
+
 static int ipcget_new(struct ns *ns, struct jctx *rjc, int type,
 		      const struct ipc_params *p)
 {
@@ -786,21 +879,17 @@ static int ipcget_new(struct ns *ns, struct jctx *rjc, int type,
 	struct uipc_limits lim;
 	struct uipc_reg_ent *e;
 	uint64_t usage = ops->usage ? ops->usage(p) : 0;
-	unsigned long mni;
 	int id, err;
 
-	lim_get_type(&lim, type);
-	if (ops->check_usage) {
-		err = ops->check_usage(READ_ONCE(rt->used), p);
+	lim_quick(&lim);
+	err = within_limits(type, rt, p, &lim);
+	if (err) {
+		/* a limit raised a moment ago counts: read them afresh */
+		lim_get_type(&lim, type);
+		err = within_limits(type, rt, p, &lim);
 		if (err)
 			return err;
 	}
-	mni = type == UIPC_T_MSG ? (unsigned long)lim.msgmni :
-	      type == UIPC_T_SEM ? (unsigned long)lim.semmni : lim.shmmni;
-	if (mni > UIPC_IPCMNI)
-		mni = UIPC_IPCMNI;
-	if (READ_ONCE(rt->in_use) >= mni)
-		return -ENOSPC;
 	id = ns_alloc_id(ns, type, rjc, p->key, &e);
 	if (id < 0)
 		return id;

@@ -15,7 +15,7 @@
  * pointers, and every offset, length and count read from a file is checked
  * before use (see ipc_map_validate()).  All fields are fixed-width and
  * naturally aligned; the _Static_asserts pin the layout.  Changing anything
- * here means bumping UIPC_FORMAT_VERSION.
+ * here means bumping UIPC_FORMAT_VERSION (UIPC_REG_VERSION for the registry).
  */
 #ifndef UIPC_LAYOUT_H
 #define UIPC_LAYOUT_H
@@ -25,7 +25,8 @@
 
 #define UIPC_MAGIC		0x43504955u	/* "UIPC" */
 #define UIPC_REG_MAGIC		0x47455255u	/* "UREG" */
-#define UIPC_FORMAT_VERSION	1
+#define UIPC_FORMAT_VERSION	2	/* object files */
+#define UIPC_REG_VERSION	1	/* the registry */
 
 /* The kernel's index space: ids are seq * UIPC_SEQ_MULT + index. */
 #define UIPC_IPCMNI		32768
@@ -112,7 +113,11 @@ struct uipc_hdr {
 	uint32_t body_size;	/* bytes of the body */
 	uint32_t creator_pid;	/* for the tools */
 	uint64_t creator_start;	/* creator's start time */
-	uint64_t reserved[3];	/* zero */
+	uint32_t mappers;	/* processes that may map the file (an upper
+				 * bound: +1 per mapping, fork included; -1
+				 * per unmapping; exit and death leave it) */
+	uint32_t pad;
+	uint64_t reserved[2];	/* zero */
 };
 
 _Static_assert(sizeof(struct uipc_lock) == 16, "uipc_lock");
@@ -178,6 +183,8 @@ struct uipc_msq {
 	uint32_t prev_cpu;	/* the last process to operate (last_pid) */
 	uint32_t last_pid;	/* and of the one before it */
 	uint64_t opseq;		/* sends + receives so far (spin hint) */
+	uint32_t slots_hw;	/* waiter slots ever used: scans stop here */
+	uint32_t pad;
 };
 
 /*
@@ -214,7 +221,7 @@ struct uipc_msgwait {
 	uint32_t pad;
 };
 
-_Static_assert(sizeof(struct uipc_msq) == 112, "uipc_msq");
+_Static_assert(sizeof(struct uipc_msq) == 120, "uipc_msq");
 _Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
 _Static_assert(offsetof(struct uipc_msghdr, next) == offsetof(struct uipc_msgcont, next),
 	       "free chunks chain through the same field");
@@ -302,7 +309,10 @@ struct uipc_shmseg {
 	int64_t dtime;		/* last detach */
 	uint32_t att_off;	/* offset of struct uipc_shmatt[att_cap] */
 	uint32_t att_cap;
-	uint64_t reserved[2];	/* zero */
+	uint32_t att_hw;	/* entries ever used: scans stop here */
+	uint32_t att_resv;	/* 1: the whole table is backed by memory
+				 * (at first only the header's page is) */
+	uint64_t reserved;	/* zero */
 };
 
 /* Who holds attachments: count per process (pid, start time). */
@@ -347,7 +357,7 @@ struct uipc_reg_type {
 
 struct uipc_reg {
 	uint32_t magic;		/* UIPC_REG_MAGIC */
-	uint16_t version;	/* UIPC_FORMAT_VERSION */
+	uint16_t version;	/* UIPC_REG_VERSION */
 	uint16_t pad;
 	uint64_t file_size;	/* size of the registry file */
 	struct uipc_reg_type t[UIPC_NTYPES];

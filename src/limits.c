@@ -10,23 +10,41 @@
  * those /proc files (and semmsl, semmns, semopm, semmni for the four
  * fields of "sem").  Lines starting with '#' are comments.
  *
- * Internals: get and ctl calls read the limits afresh (lim_get, or
- * lim_get_type for just one type's files); fast
- * paths use a copy refreshed at most once a second (lim_cached), and
- * re-read before failing on a limit, so a limit raised a moment ago is
- * honoured at once and one lowered takes effect within a second.
+ * Internals: *_INFO and ctl calls read the limits afresh (lim_get, or
+ * lim_get_type for just one type's files); get calls (lim_quick) and
+ * fast paths (lim_cached) use a copy refreshed at most once a second,
+ * and re-read before failing on a limit, so a limit raised a moment ago
+ * is honoured at once and one lowered in /proc/sys takes effect within a
+ * second.  A change to uipc.limits is seen by the next get call: it
+ * compares the file's identity (inode, size, times) with the copy's.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 static struct uipc_limits cache;
 static int64_t cache_stamp;	/* CLOCK_MONOTONIC_COARSE seconds, 0 = none */
+
+/* Which uipc.limits the cache was read from (absent: all zero). */
+struct file_ident {
+	uint64_t ino, size;
+	int64_t mtime_ns, ctime_ns;
+};
+static struct file_ident cache_ovr;
+
+static void ident_of(const struct stat *st, struct file_ident *id)
+{
+	id->ino = st->st_ino;
+	id->size = (uint64_t)st->st_size;
+	id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	id->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
 static pthread_mutex_t lim_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int read_small(int dirfd, const char *path, char *buf, size_t len)
@@ -86,14 +104,27 @@ static void apply_override(struct uipc_limits *l, const char *name,
 	}
 }
 
-static void read_overrides(struct uipc_limits *l)
+static void read_overrides(struct uipc_limits *l, struct file_ident *ident)
 {
 	struct ns *ns = ns_get();
 	char buf[4096], *line, *save;
+	struct stat st;
+	ssize_t n;
+	int fd;
 
-	if (IS_ERR(ns) || read_small(ns_dir(ns), "uipc.limits", buf,
-				     sizeof(buf)))
+	memset(ident, 0, sizeof(*ident));
+	if (IS_ERR(ns))
 		return;
+	fd = openat(ns_dir(ns), "uipc.limits", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0)
+		ident_of(&st, ident);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return;
+	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char name[32];
@@ -121,6 +152,7 @@ int lim_get_type(struct uipc_limits *out, int type)
 		.shmall = ~0UL - (1UL << 24), .shmmni = 4096,
 	};
 	struct uipc_limits l;
+	struct file_ident ovr;
 	struct timespec now;
 	char buf[128];
 
@@ -155,11 +187,12 @@ int lim_get_type(struct uipc_limits *out, int type)
 			sscanf(buf, "%ld %ld %ld %ld", &l.semmsl, &l.semmns,
 			       &l.semopm, &l.semmni);
 	}
-	read_overrides(&l);
+	read_overrides(&l, &ovr);
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	pthread_mutex_lock(&lim_mu);
 	cache = l;
+	cache_ovr = ovr;
 	/* only a full read makes the copy fresh for the fast paths */
 	if (type < 0 || !cache_stamp)
 		cache_stamp = now.tv_sec + 1;
@@ -183,4 +216,31 @@ const struct uipc_limits *lim_cached(void)
 		     now.tv_sec + 1 - READ_ONCE(cache_stamp) >= 1))
 		lim_get(NULL);
 	return &cache;
+}
+
+/*
+ * lim_quick - the limits for a get call, which re-reads them with
+ * lim_get_type() before failing on one: the cached copy, re-read when a
+ * second old or when uipc.limits changed (one fstatat tells).  So a raised
+ * limit, and any change to uipc.limits, applies at once; a limit lowered
+ * in /proc/sys within a second.
+ */
+void lim_quick(struct uipc_limits *out)
+{
+	struct ns *ns = ns_get();
+	struct file_ident now_ovr = { 0 };
+	struct stat st;
+
+	if (!IS_ERR(ns) && fstatat(ns_dir(ns), "uipc.limits", &st,
+				   AT_SYMLINK_NOFOLLOW) == 0)
+		ident_of(&st, &now_ovr);
+	lim_cached();
+	pthread_mutex_lock(&lim_mu);
+	if (memcmp(&now_ovr, &cache_ovr, sizeof(now_ovr))) {
+		pthread_mutex_unlock(&lim_mu);
+		lim_get(out);
+		return;
+	}
+	*out = cache;
+	pthread_mutex_unlock(&lim_mu);
 }

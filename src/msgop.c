@@ -127,27 +127,18 @@ static int reserve_chunks(struct obj *o, uint32_t upto)
 {
 	struct uipc_msq *q = o->u.msg.q;
 	uint32_t have = READ_ONCE(q->reserved_chunks);
-	struct ns *ns = ns_get();
-	char name[64];
 	uint32_t want;
-	int fd, err;
+	int err;
 
 	if (upto <= have)
 		return 0;
 	want = upto + MSG_GROW_CHUNKS;
 	if (want > o->u.msg.nchunks)
 		want = o->u.msg.nchunks;
-	if (IS_ERR(ns))
-		return PTR_ERR(ns);
-	ns_obj_name(name, sizeof(name), o->type, o->id);
-	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -ENOMEM;
-	err = fallocate(fd, 0, (off_t)q->chunks_off + (off_t)have * UIPC_MSG_CHUNK,
-			(off_t)(want - have) * UIPC_MSG_CHUNK);
-	close(fd);
-	if (err < 0)
-		return -ENOMEM;
+	err = ipc_reserve(o, (uint64_t)q->chunks_off + (uint64_t)have * UIPC_MSG_CHUNK,
+			  (uint64_t)(want - have) * UIPC_MSG_CHUNK);
+	if (err)
+		return err;
 	jw32(&o->jc, &q->reserved_chunks, want);
 	return 0;
 }
@@ -202,6 +193,8 @@ static struct uipc_msgwait *msg_enqueue(struct obj *o, uint32_t kind,
 			jn_commit(&o->jc);
 		if (wt_claim(o, &mw->w, READ_ONCE(q->wseq) + 1, kind))
 			continue;
+		if (i >= READ_ONCE(q->slots_hw))
+			jw32(&o->jc, &q->slots_hw, i + 1);
 		jw64(&o->jc, &q->wseq, READ_ONCE(q->wseq) + 1);
 		jws64(&o->jc, &mw->type, type);
 		jw64(&o->jc, &mw->size, size);
@@ -224,12 +217,14 @@ static bool type_matches(int64_t mtype, long msgtyp, int flags)
 static uint32_t msg_wake_mark(struct obj *o, uint32_t kind, bool all,
 			      int64_t mtype, uint32_t *wake)
 {
-	uint32_t nw = 0;
+	uint32_t nw = 0, hw = READ_ONCE(o->u.msg.q->slots_hw);
 
+	if (hw > MSG_NSLOTS)
+		hw = MSG_NSLOTS;
 	for (;;) {
 		struct uipc_msgwait *best = NULL;
 
-		for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
+		for (uint32_t i = 0; i < hw; i++) {
 			struct uipc_msgwait *mw = &o->u.msg.slots[i];
 
 			if (READ_ONCE(mw->w.state) != UIPC_W_WAIT ||

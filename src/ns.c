@@ -85,6 +85,8 @@ int ns_tmpfile(int dirfd, char *tmpname, size_t len)
  * ns_publish - give the complete file @fd its @name in one step.  Returns
  * -EEXIST if the name is taken (unless @replace), 0 on success.
  */
+static int empty_path_ok;	/* -1: linkat AT_EMPTY_PATH was refused */
+
 int ns_publish(int dirfd, int fd, const char *tmpname, const char *name,
 	       bool replace)
 {
@@ -107,7 +109,24 @@ int ns_publish(int dirfd, int fd, const char *tmpname, const char *name,
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	for (;;) {
-		if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+		int r;
+
+		/*
+		 * Linking the descriptor itself skips a walk through /proc,
+		 * but needs CAP_DAC_READ_SEARCH on older kernels (ENOENT
+		 * without it): once refused, we use the /proc path.
+		 */
+		if (READ_ONCE(empty_path_ok) >= 0) {
+			r = linkat(fd, "", dirfd, name, AT_EMPTY_PATH);
+			if (r < 0 && (errno == ENOENT || errno == EPERM ||
+				      errno == EINVAL)) {
+				WRITE_ONCE(empty_path_ok, -1);
+				continue;
+			}
+		} else {
+			r = linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW);
+		}
+		if (r == 0)
 			return 0;
 		if (errno != EEXIST || !replace)
 			return -errno;
@@ -119,7 +138,7 @@ int ns_publish(int dirfd, int fd, const char *tmpname, const char *name,
 static int reg_validate(struct uipc_reg *reg, size_t size)
 {
 	if (size < reg_size() || reg->magic != UIPC_REG_MAGIC ||
-	    reg->version != UIPC_FORMAT_VERSION || reg->file_size != reg_size())
+	    reg->version != UIPC_REG_VERSION || reg->file_size != reg_size())
 		return UIPC_CORRUPT;
 	for (int t = 0; t < UIPC_NTYPES; t++) {
 		struct uipc_reg_type *rt = &reg->t[t];
@@ -152,7 +171,7 @@ static int reg_create(int dirfd)
 	if (reg == MAP_FAILED)
 		goto fail;
 	reg->magic = UIPC_REG_MAGIC;
-	reg->version = UIPC_FORMAT_VERSION;
+	reg->version = UIPC_REG_VERSION;
 	reg->file_size = reg_size();
 	for (int t = 0; t < UIPC_NTYPES; t++) {
 		reg->t[t].last_idx = -1;
@@ -247,23 +266,35 @@ fail:
 /*
  * ns_dir - the namespace directory's descriptor, checked: a program may
  * close or reuse our descriptor (daemons close everything); then we open
- * the directory again (and leave the descriptor number alone).
+ * the directory again (and leave the descriptor number alone).  Checked
+ * once per public call (ns_call_begin): within one call the program
+ * cannot close it unless another of its threads does, which it could do
+ * between our check and our use just as well.
  */
+__thread unsigned ns_call_seq = 1;
+static __thread unsigned dir_checked_seq;
+
 int ns_dir(struct ns *ns)
 {
 	struct stat st;
 	int fd;
 
-	if (fstat(ns->dirfd, &st) == 0 && st.st_dev == ns->dev &&
-	    st.st_ino == ns->ino)
+	if (dir_checked_seq == ns_call_seq)
 		return ns->dirfd;
+	if (fstat(ns->dirfd, &st) == 0 && st.st_dev == ns->dev &&
+	    st.st_ino == ns->ino) {
+		dir_checked_seq = ns_call_seq;
+		return ns->dirfd;
+	}
 	pthread_mutex_lock(&ns_mu);
 	fd = open(ns->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == ns->dev &&
-	    st.st_ino == ns->ino)
+	    st.st_ino == ns->ino) {
 		ns->dirfd = fd;
-	else if (fd >= 0)
+		dir_checked_seq = ns_call_seq;
+	} else if (fd >= 0) {
 		close(fd);
+	}
 	pthread_mutex_unlock(&ns_mu);
 	return ns->dirfd;
 }

@@ -85,14 +85,44 @@ uint64_t proc_starttime(pid_t pid)
 	return start;
 }
 
+/*
+ * Credentials, per thread (Linux keeps them per thread) and fetched only
+ * when a check needs them: an API call forgets them on entry
+ * (proc_refresh_creds), so a setuid() between calls is honoured, and a
+ * call asks the kernel only for what its checks use (an owner never
+ * needs its groups).
+ */
+enum { CR_EUID = 1, CR_EGID = 2, CR_GROUPS = 4 };
+
+static __thread struct {
+	unsigned have;		/* CR_* fetched since the call began */
+	uid_t euid;
+	gid_t egid;
+	int ngroups;		/* -1: more than fit, ask each time */
+	gid_t groups[64];
+} cr;
+
 void proc_refresh_creds(void)
 {
-	int n;
+	cr.have = 0;
+}
 
-	self.euid = geteuid();
-	self.egid = getegid();
-	n = getgroups(ARRAY_SIZE(self.groups), self.groups);
-	self.ngroups = n < 0 ? 0 : n;
+uid_t proc_euid(void)
+{
+	if (!(cr.have & CR_EUID)) {
+		cr.euid = geteuid();
+		cr.have |= CR_EUID;
+	}
+	return cr.euid;
+}
+
+gid_t proc_egid(void)
+{
+	if (!(cr.have & CR_EGID)) {
+		cr.egid = getegid();
+		cr.have |= CR_EGID;
+	}
+	return cr.egid;
 }
 
 const struct proc_self *proc_self(void)
@@ -102,7 +132,6 @@ const struct proc_self *proc_self(void)
 	pthread_once(&atfork_once, proc_register_atfork);
 	self.pid = getpid();
 	self.start = proc_starttime(self.pid);
-	proc_refresh_creds();
 	self_valid = 1;
 	return &self;
 }
@@ -131,16 +160,36 @@ bool proc_alive(pid_t pid, uint64_t start)
 	return true;
 }
 
-bool proc_in_group(gid_t gid)
+static bool in_list(const gid_t *g, int n, gid_t gid)
 {
-	const struct proc_self *s = proc_self();
-
-	if (s->egid == gid)
-		return true;
-	for (int i = 0; i < s->ngroups; i++)
-		if (s->groups[i] == gid)
+	for (int i = 0; i < n; i++)
+		if (g[i] == gid)
 			return true;
 	return false;
+}
+
+bool proc_in_group(gid_t gid)
+{
+	if (proc_egid() == gid)
+		return true;
+	if (!(cr.have & CR_GROUPS)) {
+		int n = getgroups(ARRAY_SIZE(cr.groups), cr.groups);
+
+		cr.ngroups = n >= 0 ? n : errno == EINVAL ? -1 : 0;
+		cr.have |= CR_GROUPS;
+	}
+	if (cr.ngroups < 0) {
+		/* more supplementary groups than the cache holds */
+		int n = getgroups(0, NULL);
+		gid_t *g = n > 0 ? malloc((size_t)n * sizeof(*g)) : NULL;
+		bool r;
+
+		n = g ? getgroups(n, g) : -1;
+		r = n > 0 && in_list(g, n, gid);
+		free(g);
+		return r;
+	}
+	return in_list(cr.groups, cr.ngroups, gid);
 }
 
 /*

@@ -162,11 +162,12 @@ static uint64_t sem_usage(const struct ipc_params *p)
 	return (uint64_t)p->u.nsems;
 }
 
-static int sem_check_usage(uint64_t used, const struct ipc_params *p)
+static int sem_check_usage(uint64_t used, const struct ipc_params *p,
+			   const struct uipc_limits *lim)
 {
 	if (p->u.nsems == 0)
 		return -EINVAL;
-	if (used + (uint64_t)p->u.nsems > (uint64_t)lim_cached()->semmns)
+	if (used + (uint64_t)p->u.nsems > (uint64_t)lim->semmns)
 		return -ENOSPC;
 	return 0;
 }
@@ -207,9 +208,14 @@ int sem_get(key_t key, int nsems, int semflg)
 	struct ipc_params p = { .key = key, .flg = semflg, .u.nsems = nsems };
 	struct uipc_limits lim;
 
-	lim_get_type(&lim, UIPC_T_SEM);
-	if (nsems < 0 || nsems > lim.semmsl || nsems > 65535)
+	if (nsems < 0 || nsems > 65535)
 		return -EINVAL;
+	lim_quick(&lim);
+	if (nsems > lim.semmsl) {
+		lim_get_type(&lim, UIPC_T_SEM);	/* raised a moment ago? */
+		if (nsems > lim.semmsl)
+			return -EINVAL;
+	}
 	return ipcget(UIPC_T_SEM, &p);
 }
 
@@ -811,8 +817,13 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 			sem_unpin_all(o, sops, n);
 			ipc_obj_unlock(o);
 			sem_wake(o);
-			if (!wt_spin(w, 4, old, pc))
+			if (!wt_spin(w, 4, old, pc)) {
 				spins = SEM_SPINS;
+			} else if (n == 1 && !undo && sem_fast(o, sops) == 0) {
+				/* it changed: the lock-free path may do now */
+				r = 0;
+				goto out;
+			}
 			continue;
 		}
 		/* block */
@@ -1239,6 +1250,7 @@ static void sem_exit_one(struct obj *o)
 
 __attribute__((destructor)) static void sem_exit(void)
 {
+	ns_call_begin();
 	ipc_for_each_cached(UIPC_T_SEM, sem_exit_one);
 }
 

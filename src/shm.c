@@ -63,6 +63,14 @@ static inline struct uipc_shmatt *att_at(struct obj *o, uint32_t i)
 	return (struct uipc_shmatt *)(o->base + o->u.shm.seg->att_off) + i;
 }
 
+/* Entries of the attach table ever used (bounded: shared memory). */
+static inline uint32_t att_used(struct obj *o)
+{
+	uint32_t hw = READ_ONCE(o->u.shm.seg->att_hw);
+
+	return hw < SHM_ATT_CAP ? hw : SHM_ATT_CAP;
+}
+
 /* ---- geometry and validation ---- */
 
 static int shm_geometry(const struct ipc_params *p, size_t *body,
@@ -119,9 +127,9 @@ static uint64_t shm_usage(const struct ipc_params *p)
 	return pages_of(p->u.size);
 }
 
-static int shm_check_usage(uint64_t used, const struct ipc_params *p)
+static int shm_check_usage(uint64_t used, const struct ipc_params *p,
+			   const struct uipc_limits *l)
 {
-	const struct uipc_limits *l = lim_cached();
 	uint64_t pages = pages_of(p->u.size);
 
 	if (p->u.size < SHMMIN_K || p->u.size > l->shmmax)
@@ -149,6 +157,7 @@ const struct ipc_ops shm_ops = {
 	.check_usage = shm_check_usage,
 	.validate = shm_validate,
 	.held_usage = shm_held,
+	.lazy_body_tail = true,
 };
 
 int shm_get(key_t key, size_t size, int shmflg)
@@ -165,8 +174,9 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 {
 	struct uipc_shmseg *s = o->u.shm.seg;
 	struct uipc_shmatt *free_e = NULL, *e = NULL;
+	uint32_t hw = att_used(o);
 
-	for (uint32_t i = 0; i < SHM_ATT_CAP; i++) {
+	for (uint32_t i = 0; i < hw; i++) {
 		struct uipc_shmatt *a = att_at(o, i);
 		uint32_t p = READ_ONCE(a->pid);
 
@@ -180,8 +190,23 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 	if (!e) {
 		if (delta < 0)
 			return 0;
-		if (!free_e)
-			return -ENOMEM;	/* attach table full; see docs */
+		if (!free_e) {
+			int err;
+
+			if (hw >= SHM_ATT_CAP)
+				return -ENOMEM;	/* attach table full; see docs */
+			free_e = att_at(o, hw);
+			/* the table's tail is reserved when first reached */
+			if ((uint64_t)((char *)(free_e + 1) - o->base) >
+				    ipc_hot_end(o) && !READ_ONCE(s->att_resv)) {
+				err = ipc_reserve(o, s->att_off, SHM_ATT_CAP *
+						  sizeof(struct uipc_shmatt));
+				if (err)
+					return err;
+				jw32(&o->jc, &s->att_resv, 1);
+			}
+			jw32(&o->jc, &s->att_hw, hw + 1);
+		}
 		e = free_e;
 		jw32(&o->jc, &e->count, 0);
 		jw64(&o->jc, &e->start, start);
@@ -245,7 +270,7 @@ static void shm_verify(struct obj *o)
 {
 	const struct proc_self *me = proc_self();
 
-	for (uint32_t i = 0; i < SHM_ATT_CAP; i++) {
+	for (uint32_t i = 0; i < att_used(o); i++) {
 		struct uipc_shmatt *a = att_at(o, i);
 		uint32_t pid = READ_ONCE(a->pid);
 		uint64_t start = READ_ONCE(a->start);
@@ -388,6 +413,7 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	uintptr_t addr = (uintptr_t)shmaddr;
 	int prot, acc, oflags, flags = MAP_SHARED, fd, err;
 	struct attach *a, *replaced;
+	bool dup;
 	struct ns *ns;
 	struct obj *o;
 	char name[64];
@@ -441,13 +467,24 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 		err = -ENOMEM;
 		goto out;
 	}
-	ns = ns_get();
-	ns_obj_name(name, sizeof(name), UIPC_T_SHM, shmid);
-	fd = openat(ns_dir(ns), name, oflags | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno == ENOENT ? -EIDRM : errno == EACCES ? -EACCES : -errno;
-		free(a);
-		goto out;
+	/*
+	 * A read-write attach where the kernel may choose the address maps
+	 * the pages our cached mapping of the file already has (mremap of
+	 * zero bytes duplicates a shared mapping): one system call.  The
+	 * others open the file with the access asked for, so that a
+	 * read-only attachment can never be made writable with mprotect.
+	 */
+	dup = !(shmflg & (SHM_RDONLY | SHM_EXEC)) && (!addr || (shmflg & SHM_REMAP));
+	fd = -1;
+	if (!dup) {
+		ns = ns_get();
+		ns_obj_name(name, sizeof(name), UIPC_T_SHM, shmid);
+		fd = openat(ns_dir(ns), name, oflags | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			err = errno == ENOENT ? -EIDRM : errno == EACCES ? -EACCES : -errno;
+			free(a);
+			goto out;
+		}
 	}
 	a->len = READ_ONCE(o->u.shm.seg->data_len);
 	a->id = shmid;
@@ -458,10 +495,22 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 		err = -EIDRM;
 	} else {
-		p = mmap((void *)addr, a->len, prot, flags, fd,
-			 (off_t)READ_ONCE(o->u.shm.seg->data_off));
-		err = p == MAP_FAILED ? (errno == EEXIST ? -EINVAL : -errno) :
-		      att_add(o, (uint32_t)me->pid, me->start, 1);
+		uint64_t off = READ_ONCE(o->u.shm.seg->data_off);
+
+		if (off % (uint64_t)page_size() || off > o->size ||
+		    a->len != o->size - off || !a->len) {
+			err = UIPC_CORRUPT;
+		} else if (dup) {
+			p = mremap(o->base + off, 0, a->len,
+				   MREMAP_MAYMOVE | (addr ? MREMAP_FIXED : 0),
+				   (void *)addr);
+			err = p == MAP_FAILED ? -errno : 0;
+		} else {
+			p = mmap((void *)addr, a->len, prot, flags, fd, (off_t)off);
+			err = p == MAP_FAILED ? (errno == EEXIST ? -EINVAL : -errno) : 0;
+		}
+		if (!err)
+			err = att_add(o, (uint32_t)me->pid, me->start, 1);
 		if (!err) {
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
 			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
@@ -470,7 +519,8 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 		}
 	}
 	ipc_obj_unlock(o);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (err) {
 		free(a);
 		goto out;
@@ -552,6 +602,7 @@ __attribute__((destructor)) static void shm_exit(void)
 {
 	struct attach *a;
 
+	ns_call_begin();
 	while ((a = attached)) {
 		attached = a->next;
 		shm_detached(a->id, NULL, 0);
@@ -766,7 +817,7 @@ int shm_ctl(int shmid, int cmd, struct shmid_ds *buf)
 /* For uipc_users(): attachment holders and the last one to act. */
 void shm_users(struct obj *o, ipc_user_fn fn, void *ctx)
 {
-	for (uint32_t i = 0; i < SHM_ATT_CAP; i++) {
+	for (uint32_t i = 0; i < att_used(o); i++) {
 		struct uipc_shmatt *a = att_at(o, i);
 
 		if (READ_ONCE(a->pid))
