@@ -30,18 +30,24 @@ UIPC_API int uipc_msgget(key_t key, int msgflg)
 
 UIPC_API int uipc_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg)
 {
+	if (unlikely(ipc_readonly()))
+		return (int)ret(-EROFS);
 	return (int)ret(msg_snd(msqid, msgp, msgsz, msgflg, NULL));
 }
 
 UIPC_API ssize_t uipc_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			     int msgflg)
 {
+	if (unlikely(ipc_readonly()))
+		return ret(-EROFS);
 	return ret(msg_rcv(msqid, msgp, msgsz, msgtyp, msgflg, NULL));
 }
 
 UIPC_API int uipc_msgtimedsnd(int msqid, const void *msgp, size_t msgsz,
 			      int msgflg, const struct timespec *timeout)
 {
+	if (unlikely(ipc_readonly()))
+		return (int)ret(-EROFS);
 	if (timeout && ipc_ptr_ok(timeout))
 		return (int)ret(-EFAULT);
 	return (int)ret(msg_snd(msqid, msgp, msgsz, msgflg, timeout));
@@ -51,6 +57,8 @@ UIPC_API ssize_t uipc_msgtimedrcv(int msqid, void *msgp, size_t msgsz,
 				  long msgtyp, int msgflg,
 				  const struct timespec *timeout)
 {
+	if (unlikely(ipc_readonly()))
+		return ret(-EROFS);
 	if (timeout && ipc_ptr_ok(timeout))
 		return ret(-EFAULT);
 	return ret(msg_rcv(msqid, msgp, msgsz, msgtyp, msgflg, timeout));
@@ -68,12 +76,16 @@ UIPC_API int uipc_semget(key_t key, int nsems, int semflg)
 
 UIPC_API int uipc_semop(int semid, struct sembuf *sops, size_t nsops)
 {
+	if (unlikely(ipc_readonly()))
+		return (int)ret(-EROFS);
 	return (int)ret(sem_timedop(semid, sops, nsops, NULL));
 }
 
 UIPC_API int uipc_semtimedop(int semid, struct sembuf *sops, size_t nsops,
 			     const struct timespec *timeout)
 {
+	if (unlikely(ipc_readonly()))
+		return (int)ret(-EROFS);
 	return (int)ret(sem_timedop(semid, sops, nsops, timeout));
 }
 
@@ -116,7 +128,8 @@ UIPC_API int uipc_shmget(key_t key, size_t size, int shmflg)
 
 UIPC_API void *uipc_shmat(int shmid, const void *shmaddr, int shmflg)
 {
-	void *p = shm_at(shmid, shmaddr, shmflg);
+	void *p = ipc_readonly() ? ERR_PTR(-EROFS) :
+		  shm_at(shmid, shmaddr, shmflg);
 
 	if (IS_ERR(p)) {
 		errno = (int)-PTR_ERR(p);
@@ -133,6 +146,11 @@ UIPC_API int uipc_shmdt(const void *shmaddr)
 UIPC_API int uipc_shmctl(int shmid, int cmd, struct shmid_ds *buf)
 {
 	return (int)ret(shm_ctl(shmid, cmd, buf));
+}
+
+UIPC_API int uipc_set_readonly(int mode)
+{
+	return (int)ret(ns_set_readonly(mode));
 }
 
 UIPC_API const char *uipc_version(void)
