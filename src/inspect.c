@@ -84,7 +84,7 @@ UIPC_API int uipc_users(int type, int id, struct uipc_user *buf, int n)
 	}
 	if (ipc_quiet_reads()) {
 		/* a consistent copy, not repaired: dead users stay listed */
-		struct obj *v = ipc_read_begin(o);
+		struct obj *v = view_take(o);
 
 		if (IS_ERR(v)) {
 			ipc_obj_put(o);

@@ -227,6 +227,7 @@ void ipc_obj_put(struct obj *o);
 int ipc_obj_lock(struct obj *o);
 void ipc_obj_unlock(struct obj *o);
 struct obj *ipc_read_begin(struct obj *o);
+struct obj *view_take(struct obj *o);
 void ipc_read_end(struct obj *o, struct obj *r);
 int ipcperms(const struct uipc_perm *perm, int flag);
 bool ipc_is_owner(const struct uipc_perm *perm);

@@ -481,7 +481,8 @@ static void view_free(struct obj *v)
 }
 
 /*
- * view_take - a private copy of @o's header and body (not the data
+ * view_take - a private copy (given back with ipc_read_end()); unlike
+ * ipc_view() never one that a repair has already run on of @o's header and body (not the data
  * area: message chunks and segment bytes).  Two copies are taken in a
  * row until they agree (at most VIEW_TRIES times; a busy object then gets
  * the last copy, each word of it read whole).  The copy is validated like
@@ -491,7 +492,7 @@ static void view_free(struct obj *v)
  * the data area (o->u.msg.chunks) point past the copy and are never used
  * on a view.
  */
-static struct obj *view_take(struct obj *o)
+struct obj *view_take(struct obj *o)
 {
 	size_t len = (size_t)READ_ONCE(o->hdr->body_off) +
 		     READ_ONCE(o->hdr->body_size);
