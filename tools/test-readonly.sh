@@ -23,6 +23,7 @@ done
 command -v timeout >/dev/null 2>&1 || skip "timeout(1) missing"
 command -v sha256sum >/dev/null 2>&1 || skip "sha256sum missing"
 UIPCS=$B/tools/uipcs
+TMO=${UIPC_TEST_TIMEOUT:-20}	# only prevents hangs
 UIPCRM=$B/tools/uipcrm
 UHOLD=$B/tools/uhold
 kids=''
@@ -78,7 +79,7 @@ run_all() {
 	while IFS= read -r opts; do
 		echo "=== $opts"
 		# shellcheck disable=SC2086
-		timeout 20 "$UIPCS" $opts
+		timeout "$TMO" "$UIPCS" $opts
 		_rc=$?
 		[ $_rc -eq 0 ] || _bad="$_bad [$opts: rc $_rc]"
 	done < "$2" > "$T/run.out" 2>&1
@@ -199,7 +200,7 @@ snap "$UIPC_ROOT" > "$T/before"
 run_all "stopped lock holder" "$T/list-b"
 snap "$UIPC_ROOT" > "$T/after"
 check "stopped lock holder: no file changed" "$T/before" "$T/after"
-v=$(timeout 20 "$UIPCS" -s -i "$S2" | awk 'f && $1 == 0 { print $2 } /^semnum/ { f = 1 }')
+v=$(timeout "$TMO" "$UIPCS" -s -i "$S2" | awk 'f && $1 == 0 { print $2 } /^semnum/ { f = 1 }')
 if [ "$v" = 3 ]; then
 	ok "stopped lock holder: the value before its unfinished update"
 else
@@ -213,8 +214,8 @@ snap "$UIPC_ROOT" > "$T/before"
 run_all "dead lock holder" "$T/list-b"
 snap "$UIPC_ROOT" > "$T/after"
 check "dead lock holder: no file changed (no takeover, no rollback)" "$T/before" "$T/after"
-v=$(timeout 20 "$UIPCS" -s -i "$S2" | awk 'f && $1 == 0 { print $2 } /^semnum/ { f = 1 }')
-w=$(timeout 20 "$UHOLD" show sem "$S2")
+v=$(timeout "$TMO" "$UIPCS" -s -i "$S2" | awk 'f && $1 == 0 { print $2 } /^semnum/ { f = 1 }')
+w=$(timeout "$TMO" "$UHOLD" show sem "$S2")
 snap "$UIPC_ROOT" > "$T/repaired"
 if [ "$v" = 3 ] && [ "$w" = 3 ] && ! cmp -s "$T/before" "$T/repaired"; then
 	ok "dead lock holder: the library's takeover rolls back to what uipcs showed"
@@ -241,7 +242,7 @@ mkdir "$T/ro"
 if is_root && unshare -m true 2>/dev/null; then
 	unshare -m sh -c 'mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" &&
 		touch "$2/x" 2>/dev/null && exit 3
-		UIPC_ROOT=$2 timeout 20 "$3"' sh "$UIPC_ROOT" "$T/ro" "$UIPCS" > "$T/got" 2>&1
+		UIPC_ROOT=$2 timeout "$TMO" "$3"' sh "$UIPC_ROOT" "$T/ro" "$UIPCS" > "$T/got" 2>&1
 	check "read-only bind mount: lists as usual" "$T/want" "$T/got"
 else
 	echo "# read-only bind mount: skipped (needs root and unshare -m)"
