@@ -242,7 +242,7 @@ mkdir "$T/ro"
 if is_root && unshare -m true 2>/dev/null; then
 	unshare -m sh -c 'mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" &&
 		touch "$2/x" 2>/dev/null && exit 3
-		UIPC_ROOT=$2 timeout "$TMO" "$3"' sh "$UIPC_ROOT" "$T/ro" "$UIPCS" > "$T/got" 2>&1
+		UIPC_ROOT=$2 timeout "$4" "$3"' sh "$UIPC_ROOT" "$T/ro" "$UIPCS" "$TMO" > "$T/got" 2>&1
 	check "read-only bind mount: lists as usual" "$T/want" "$T/got"
 else
 	echo "# read-only bind mount: skipped (needs root and unshare -m)"
