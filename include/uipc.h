@@ -96,6 +96,29 @@ int uipc_users(int type, int id, struct uipc_user *buf, int n);
  */
 int uipc_rmid_stale(int type, int id);
 
+/*
+ * Extension: observe without changing anything -- for the tools.
+ * uipc_set_readonly(UIPC_READONLY) must be called before the process first
+ * uses the namespace (else EBUSY).  From then on the namespace is opened
+ * without creating anything (a missing $UIPC_ROOT or registry reads as an
+ * empty namespace), objects are mapped read-only, and every call that
+ * would modify something (a get that would create, msgsnd, msgrcv, semop,
+ * shmat, IPC_SET, IPC_RMID, SETVAL, SETALL, SHM_LOCK, uipc_rmid_stale)
+ * fails with EROFS.  The reading calls (*_INFO, IPC_STAT, *_STAT,
+ * *_STAT_ANY, GETVAL, GETALL, GETPID, GETNCNT, GETZCNT, a get that finds,
+ * uipc_users) take no lock, so a process that holds one forever cannot
+ * stall them, and repair nothing: they read a consistent private copy of
+ * the object and report what the repairs that a locking call would make
+ * would leave (the "repaired view"; see uipc_set_readonly(3)).
+ * UIPC_NOREPAIR gives the reading calls the same behaviour but lets the
+ * modifying calls work as usual (uipcrm: list without touching, remove
+ * what it is asked to).  0: the default.  Returns 0, or -1 with errno
+ * EBUSY or EINVAL.
+ */
+#define UIPC_READONLY		1
+#define UIPC_NOREPAIR		2
+int uipc_set_readonly(int mode);
+
 /* Extension: the library's version, "MAJOR.MINOR.PATCH". */
 const char *uipc_version(void);
 

@@ -32,6 +32,8 @@ UIPC_API int uipc_msgget(key_t key, int msgflg)
 UIPC_API int uipc_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg)
 {
 	ns_call_begin();
+	if (unlikely(ipc_readonly()))
+		return (int)ret(-EROFS);
 	return (int)ret(msg_snd(msqid, msgp, msgsz, msgflg, NULL));
 }
 
@@ -39,6 +41,8 @@ UIPC_API ssize_t uipc_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			     int msgflg)
 {
 	ns_call_begin();
+	if (unlikely(ipc_readonly()))
+		return ret(-EROFS);
 	return ret(msg_rcv(msqid, msgp, msgsz, msgtyp, msgflg, NULL));
 }
 
@@ -46,6 +50,8 @@ UIPC_API int uipc_msgtimedsnd(int msqid, const void *msgp, size_t msgsz,
 			      int msgflg, const struct timespec *timeout)
 {
 	ns_call_begin();
+	if (unlikely(ipc_readonly()))
+		return (int)ret(-EROFS);
 	if (timeout && ipc_ptr_ok(timeout))
 		return (int)ret(-EFAULT);
 	return (int)ret(msg_snd(msqid, msgp, msgsz, msgflg, timeout));
@@ -56,6 +62,8 @@ UIPC_API ssize_t uipc_msgtimedrcv(int msqid, void *msgp, size_t msgsz,
 				  const struct timespec *timeout)
 {
 	ns_call_begin();
+	if (unlikely(ipc_readonly()))
+		return ret(-EROFS);
 	if (timeout && ipc_ptr_ok(timeout))
 		return ret(-EFAULT);
 	return ret(msg_rcv(msqid, msgp, msgsz, msgtyp, msgflg, timeout));
@@ -76,6 +84,8 @@ UIPC_API int uipc_semget(key_t key, int nsems, int semflg)
 UIPC_API int uipc_semop(int semid, struct sembuf *sops, size_t nsops)
 {
 	ns_call_begin();
+	if (unlikely(ipc_readonly()))
+		return (int)ret(-EROFS);
 	return (int)ret(sem_timedop(semid, sops, nsops, NULL));
 }
 
@@ -83,6 +93,8 @@ UIPC_API int uipc_semtimedop(int semid, struct sembuf *sops, size_t nsops,
 			     const struct timespec *timeout)
 {
 	ns_call_begin();
+	if (unlikely(ipc_readonly()))
+		return (int)ret(-EROFS);
 	return (int)ret(sem_timedop(semid, sops, nsops, timeout));
 }
 
@@ -127,9 +139,10 @@ UIPC_API int uipc_shmget(key_t key, size_t size, int shmflg)
 
 UIPC_API void *uipc_shmat(int shmid, const void *shmaddr, int shmflg)
 {
-	ns_call_begin();
-	void *p = shm_at(shmid, shmaddr, shmflg);
+	void *p;
 
+	ns_call_begin();
+	p = ipc_readonly() ? ERR_PTR(-EROFS) : shm_at(shmid, shmaddr, shmflg);
 	if (IS_ERR(p)) {
 		errno = (int)-PTR_ERR(p);
 		return (void *)-1;
@@ -147,6 +160,12 @@ UIPC_API int uipc_shmctl(int shmid, int cmd, struct shmid_ds *buf)
 {
 	ns_call_begin();
 	return (int)ret(shm_ctl(shmid, cmd, buf));
+}
+
+UIPC_API int uipc_set_readonly(int mode)
+{
+	ns_call_begin();
+	return (int)ret(ns_set_readonly(mode));
 }
 
 UIPC_API const char *uipc_version(void)

@@ -7,7 +7,7 @@
  * adjustments on it, those blocked in an operation on it, and those that
  * did the last operation.  Each is reported with whether it is alive.
  * Listing takes no lock (a crashed holder cannot stall it) and repairs
- * nothing.  An object is stale when none of its users is alive;
+ * nothing; in the read-only modes it reads a consistent copy (ipc_view()).  An object is stale when none of its users is alive;
  * uipc_rmid_stale() removes one, after checking again under the locks.
  *
  * Internals: the types report their users through ipc_user_fn (sem.c,
@@ -83,7 +83,20 @@ UIPC_API int uipc_users(int type, int id, struct uipc_user *buf, int n)
 		errno = (int)-PTR_ERR(o);
 		return -1;
 	}
-	collect(o, &l);
+	if (ipc_quiet_reads()) {
+		/* a consistent copy, not repaired: dead users stay listed */
+		struct obj *v = view_take(o);
+
+		if (IS_ERR(v)) {
+			ipc_obj_put(o);
+			errno = (int)-PTR_ERR(v);
+			return -1;
+		}
+		collect(v, &l);
+		ipc_read_end(o, v);
+	} else {
+		collect(o, &l);
+	}
 	ipc_obj_put(o);
 	return l.count;
 }
@@ -129,6 +142,10 @@ UIPC_API int uipc_rmid_stale(int type, int id)
 		return -1;
 	}
 	ns_call_begin();
+	if (ipc_readonly()) {
+		errno = EROFS;
+		return -1;
+	}
 	proc_refresh_creds();
 	o = ipc_obj_get(type, id);
 	if (IS_ERR(o)) {

@@ -130,6 +130,17 @@ static inline void ns_call_begin(void)
 	ns_call_seq++;
 }
 
+/*
+ * Read-only modes (uipc_set_readonly()).  ns_ro is set before the
+ * namespace is first used and never changes afterwards.
+ */
+extern int ns_ro;
+int ns_set_readonly(int mode);
+/* UIPC_READONLY: this process only observes (modifying calls: EROFS) */
+static inline bool ipc_readonly(void) { return READ_ONCE(ns_ro) == UIPC_READONLY; }
+/* either mode: the reading calls take no lock and repair nothing */
+static inline bool ipc_quiet_reads(void) { return READ_ONCE(ns_ro) != 0; }
+
 extern const char *const ns_type_name[UIPC_NTYPES];
 struct ns *ns_get(void);
 void ns_obj_name(char *buf, size_t len, int type, int id);
@@ -177,6 +188,10 @@ struct obj {
 		} shm;
 	} u;
 	void *priv;			/* per-type private state */
+	bool view;			/* a private copy (ipc_view()) */
+	bool counted;			/* we added to hdr->mappers */
+	struct obj *cached_view;	/* the last view of this object */
+	int64_t cached_ns;		/* when it was taken (CLOCK_MONOTONIC) */
 };
 
 /* Per-type operations for the common get/ctl paths (kernel's ipc_ops). */
@@ -226,6 +241,9 @@ struct obj *ipc_obj_get(int type, int id);
 void ipc_obj_put(struct obj *o);
 int ipc_obj_lock(struct obj *o);
 void ipc_obj_unlock(struct obj *o);
+struct obj *ipc_read_begin(struct obj *o);
+struct obj *view_take(struct obj *o);
+void ipc_read_end(struct obj *o, struct obj *r);
 int ipcperms(const struct uipc_perm *perm, int flag);
 bool ipc_is_owner(const struct uipc_perm *perm);
 bool ipc_capable(void);

@@ -27,6 +27,14 @@
  * without locks; once threads exist, lookups take a private mutex and hold
  * a reference on the object until the call returns, so that no mapping is
  * unmapped under a thread that uses it.
+ *
+ * Read-only modes (uipc_set_readonly()): the reading calls neither lock
+ * nor repair.  They read a view (ipc_view()): a private copy of the
+ * object's header and body, taken twice until both copies agree, with the
+ * journal of an update in flight (or of a holder that died) rolled back in
+ * the copy, which gives the state the next lock holder would find.  The
+ * types then run their own repair code on that copy (it writes only
+ * private memory) and report from it: the "repaired view".
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -37,6 +45,7 @@
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -108,7 +117,8 @@ static void cache_child(void)
 	for (int t = 0; t < UIPC_NTYPES; t++)
 		for (int b = 0; b < CACHE_BUCKETS; b++)
 			for (struct obj *o = cache[t][b]; o; o = o->next)
-				fetch_add(&o->hdr->mappers, 1);
+				if (o->counted)
+					fetch_add(&o->hdr->mappers, 1);
 	pthread_mutex_unlock(&cache_mu);
 }
 
@@ -187,9 +197,14 @@ static void guard_del(void *p)
 		}
 }
 
+static void view_free(struct obj *v);
+
 static void obj_unmap(struct obj *o)
 {
-	fetch_sub(&o->hdr->mappers, 1);
+	if (o->counted)
+		fetch_sub(&o->hdr->mappers, 1);
+	if (o->cached_view)
+		view_free(o->cached_view);
 	guard_del(o->base);
 	munmap(o->base, o->size);
 	free(o->priv);
@@ -272,7 +287,9 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 		free(o);
 		return ERR_PTR(UIPC_CORRUPT);
 	}
-	p = mmap(NULL, fsz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* read-only mode: a stray write faults instead of changing the file */
+	p = mmap(NULL, fsz, ipc_readonly() ? PROT_READ : PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		free(o);
 		return ERR_PTR(-errno);
@@ -283,7 +300,10 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	o->size = fsz;
 	o->hdr = p;
 	ipc_guard_add(p, fsz);
-	fetch_add(&o->hdr->mappers, 1);
+	if (!ipc_readonly()) {
+		fetch_add(&o->hdr->mappers, 1);
+		o->counted = true;
+	}
 	err = obj_validate(o, type, id);
 	if (err) {
 		obj_unmap(o);
@@ -314,7 +334,8 @@ static struct obj *obj_open(int type, int id)
 	if (IS_ERR(ns))
 		return (struct obj *)ns;
 	ns_obj_name(name, sizeof(name), type, id);
-	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ns_dir(ns), name, (ipc_readonly() ? O_RDONLY : O_RDWR) |
+		    O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return ERR_PTR(-EINVAL);
@@ -449,6 +470,147 @@ void ipc_obj_unlock(struct obj *o)
 {
 	jn_commit(&o->jc);
 	lk_unlock(&o->hdr->lock);
+}
+
+/* ---- views: reading without the lock ---- */
+
+#define VIEW_TRIES	16		/* snapshot pairs before giving up */
+#define VIEW_REUSE_NS	10000000L	/* a view serves 10 ms of calls */
+
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* Copy @n words, each read whole (no torn 4- or 8-byte field). */
+static void copy_words(uint64_t *dst, const uint64_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = READ_ONCE(src[i]);
+}
+
+static void view_free(struct obj *v)
+{
+	free(v->base);
+	free(v->priv);
+	free(v);
+}
+
+/*
+ * view_take - a private copy (given back with ipc_read_end()); unlike
+ * ipc_view() never one that a repair has already run on of @o's header and body (not the data
+ * area: message chunks and segment bytes).  Two copies are taken in a
+ * row until they agree (at most VIEW_TRIES times; a busy object then gets
+ * the last copy, each word of it read whole).  The copy is validated like
+ * a fresh mapping, and an update left in its journal (in flight, or its
+ * holder dead) is rolled back, so the view is the last committed state.
+ * v->size stays the file's size; pointers that validation derives into
+ * the data area (o->u.msg.chunks) point past the copy and are never used
+ * on a view.
+ */
+struct obj *view_take(struct obj *o)
+{
+	size_t len = (size_t)READ_ONCE(o->hdr->body_off) +
+		     READ_ONCE(o->hdr->body_size);
+	size_t nw = (len + 7) / 8;	/* the mapping is whole pages */
+	uint64_t *a, *b;
+	struct obj *v;
+	int err;
+
+	if (len < sizeof(struct uipc_hdr) || len > o->size)
+		return ERR_PTR(UIPC_CORRUPT);
+	a = malloc(nw * 8);
+	b = malloc(nw * 8);
+	v = calloc(1, sizeof(*v));
+	if (!a || !b || !v) {
+		free(a);
+		free(b);
+		free(v);
+		return ERR_PTR(-ENOMEM);
+	}
+	for (int i = 0;; i++) {
+		copy_words(a, (const uint64_t *)(void *)o->base, nw);
+		copy_words(b, (const uint64_t *)(void *)o->base, nw);
+		if (!memcmp(a, b, nw * 8) || i == VIEW_TRIES)
+			break;
+		sched_yield();
+	}
+	free(b);
+	v->type = o->type;
+	v->id = o->id;
+	v->base = (char *)a;
+	v->size = o->size;
+	v->hdr = (struct uipc_hdr *)(void *)a;
+	v->view = true;
+	err = jn_init(&v->jc, v->base, len, v->hdr->journal_off,
+		      v->hdr->journal_size);
+	if (!err) {
+		jn_rollback(&v->jc);
+		err = obj_validate(v, o->type, o->id);
+	}
+	/* the journal may only ever reach into the copy */
+	if (!err)
+		err = jn_init(&v->jc, v->base, len, v->hdr->journal_off,
+			      v->hdr->journal_size);
+	if (err) {
+		view_free(v);
+		return ERR_PTR(err);
+	}
+	return v;
+}
+
+/*
+ * ipc_view - a view of @o (see view_take()), to be given back with
+ * ipc_read_end().  In UIPC_READONLY mode a single-threaded process reuses
+ * a view for VIEW_REUSE_NS: listing a set's semaphores one semctl each
+ * then costs one copy, not one per semaphore.  The types' repairs run on
+ * the view, so a reused view is already repaired (repairs are idempotent).
+ */
+static struct obj *ipc_view(struct obj *o)
+{
+	bool reuse = ipc_readonly() && !threaded();
+	int64_t now = reuse ? mono_ns() : 0;
+	struct obj *v;
+
+	if (reuse && o->cached_view) {
+		if (now - o->cached_ns < VIEW_REUSE_NS &&
+		    READ_ONCE(o->hdr->state) == UIPC_S_LIVE)
+			return o->cached_view;
+		view_free(o->cached_view);
+		o->cached_view = NULL;
+	}
+	v = view_take(o);
+	if (reuse && !IS_ERR(v)) {
+		o->cached_view = v;
+		o->cached_ns = now;
+	}
+	return v;
+}
+
+/*
+ * ipc_read_begin - for a call that only reads @o: lock it and return it,
+ * or, in the read-only modes, return a view of it instead (no lock, and
+ * whatever repair the caller runs on the view changes only the view).
+ * Either way the result is read, and given back with ipc_read_end().
+ */
+struct obj *ipc_read_begin(struct obj *o)
+{
+	if (!ipc_quiet_reads()) {
+		ipc_obj_lock(o);
+		return o;
+	}
+	return ipc_view(o);
+}
+
+void ipc_read_end(struct obj *o, struct obj *r)
+{
+	if (r == o)
+		ipc_obj_unlock(o);
+	else if (!IS_ERR(r) && r != o->cached_view)
+		view_free(r);
 }
 
 bool ipc_capable(void)
@@ -816,6 +978,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	o->base = m;
 	o->size = size;
 	o->hdr = h;
+	o->counted = true;
 	ipc_guard_add(m, size);
 	err = jn_init(&o->jc, m, size, h->journal_off, h->journal_size);
 	if (!err)
@@ -909,13 +1072,60 @@ static struct obj *ent_obj(int type, struct uipc_reg_ent *e)
 	return ipc_obj_get(type, READ_ONCE(e->id));
 }
 
+/* An existing object found under the key: the kernel's checks, in order. */
+static int ipcget_found(struct obj *o, const struct ipc_params *p)
+{
+	const struct ipc_ops *ops = ipc_ops_of(o->type);
+	int err;
+
+	if ((p->flg & IPC_CREAT) && (p->flg & IPC_EXCL))
+		return -EEXIST;
+	if (ops->more_checks && (err = ops->more_checks(o, p)))
+		return err;
+	if (ipcperms(&o->hdr->perm, p->flg))
+		return -EACCES;
+	return o->id;
+}
+
+/*
+ * ipcget_lookup - the read-only modes: find the key's object without the
+ * registry lock (reading the registry racily) and without cleaning up
+ * after a remover that died.  Returns as ipcget(), -ENOENT if none.
+ */
+static int ipcget_lookup(struct ns *ns, int type, const struct ipc_params *p)
+{
+	struct uipc_reg_ent *ents = ns_ents(ns, type);
+	int max = READ_ONCE(ns->reg->t[type].max_idx);
+
+	if (max >= UIPC_IPCMNI)
+		max = UIPC_IPCMNI - 1;
+	for (int i = 0; i <= max; i++) {
+		struct uipc_reg_ent *e = &ents[i];
+		struct obj *o;
+		int r;
+
+		if (READ_ONCE(e->state) != UIPC_E_LIVE ||
+		    READ_ONCE(e->key) != p->key)
+			continue;
+		o = ent_obj(type, e);
+		if (IS_ERR(o)) {
+			if (PTR_ERR(o) != -EINVAL)
+				return (int)PTR_ERR(o);
+			continue;	/* gone meanwhile, or a dead remover's */
+		}
+		r = ipcget_found(o, p);
+		ipc_obj_put(o);
+		return r;
+	}
+	return -ENOENT;
+}
+
 /*
  * ipcget - msgget/semget/shmget (kernel ipcget()).
  * Returns the id, or -errno.
  */
 int ipcget(int type, const struct ipc_params *p)
 {
-	const struct ipc_ops *ops = ipc_ops_of(type);
 	struct ns *ns = ns_get();
 	struct uipc_reg_ent *ents;
 	struct jctx rjc;
@@ -924,6 +1134,15 @@ int ipcget(int type, const struct ipc_params *p)
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
 	proc_refresh_creds();
+	if (ipc_quiet_reads()) {
+		if (p->key != IPC_PRIVATE) {
+			err = ipcget_lookup(ns, type, p);
+			if (err != -ENOENT || !(p->flg & IPC_CREAT))
+				return err;
+		}
+		if (ipc_readonly())
+			return -EROFS;	/* it would create */
+	}
 	err = ns_reg_lock(ns, type, &rjc);
 	if (err)
 		return err;
@@ -957,14 +1176,7 @@ int ipcget(int type, const struct ipc_params *p)
 			ns_free_idx(ns, type, &rjc, i);
 			continue;
 		}
-		if ((p->flg & IPC_CREAT) && (p->flg & IPC_EXCL))
-			err = -EEXIST;
-		else if (ops->more_checks && (err = ops->more_checks(o, p)))
-			;
-		else if (ipcperms(&o->hdr->perm, p->flg))
-			err = -EACCES;
-		else
-			err = o->id;
+		err = ipcget_found(o, p);
 		ipc_obj_put(o);
 		goto out;
 	}

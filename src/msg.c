@@ -96,20 +96,21 @@ static void msg_fill(struct obj *o, struct msqid_ds *ds)
 static int msg_stat(int msqid, int cmd, struct msqid_ds *buf)
 {
 	struct msqid_ds ds;
-	struct obj *o;
+	struct obj *o, *r;
 	int err;
 
 	err = ipc_stat_get(UIPC_T_MSG, msqid, cmd == IPC_STAT, cmd == MSG_STAT_ANY, &o);
 	if (err)
 		return err;
-	ipc_obj_lock(o);
-	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
-		ipc_obj_unlock(o);
+	r = ipc_read_begin(o);	/* locked, or a view (read-only modes) */
+	if (IS_ERR(r) || READ_ONCE(r->hdr->state) != UIPC_S_LIVE) {
+		err = IS_ERR(r) ? (int)PTR_ERR(r) : -EIDRM;
+		ipc_read_end(o, r);
 		ipc_obj_put(o);
-		return -EIDRM;
+		return err;
 	}
-	msg_fill(o, &ds);
-	ipc_obj_unlock(o);
+	msg_fill(r, &ds);
+	ipc_read_end(o, r);
 	err = cmd == IPC_STAT ? 0 : o->id;
 	ipc_obj_put(o);
 	if (ipc_ptr_ok(buf))
@@ -194,11 +195,15 @@ int msg_ctl(int msqid, int cmd, struct msqid_ds *buf)
 	case IPC_STAT:
 		return msg_stat(msqid, cmd, buf);
 	case IPC_SET:
+		if (ipc_readonly())
+			return -EROFS;
 		if (ipc_ptr_ok(buf))
 			return -EFAULT;
 		in = *buf;
 		return msg_set(msqid, &in);
 	case IPC_RMID:
+		if (ipc_readonly())
+			return -EROFS;
 		return msg_rmid(msqid);
 	default:
 		return -EINVAL;

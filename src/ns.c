@@ -17,6 +17,12 @@
  * file and rolls the registry back.  The directory descriptor stays open
  * (close-on-exec) for the life of the process: it is the one descriptor
  * uipc keeps.
+ *
+ * Read-only mode (uipc_set_readonly()): the namespace is opened without
+ * creating anything.  A missing directory or registry reads as an empty
+ * namespace: a valid empty registry built in private memory stands in.
+ * In UIPC_READONLY mode the registry is mapped PROT_READ, so a write
+ * that slipped through would fault instead of changing the namespace.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -37,6 +43,7 @@ const char *const ns_type_name[UIPC_NTYPES] = { "msg", "sem", "shm" };
 
 static struct ns the_ns;
 static int ns_err;		/* 0 until tried; then 1 (ok) or -errno */
+int ns_ro;			/* UIPC_READONLY, UIPC_NOREPAIR, or 0 */
 static pthread_mutex_t ns_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t reg_ent_off(int type)
@@ -150,6 +157,39 @@ static int reg_validate(struct uipc_reg *reg, size_t size)
 	return 0;
 }
 
+/* Fill in an empty registry (zeroed memory of reg_size() bytes). */
+static void reg_format(struct uipc_reg *reg)
+{
+	reg->magic = UIPC_REG_MAGIC;
+	reg->version = UIPC_REG_VERSION;
+	reg->file_size = reg_size();
+	for (int t = 0; t < UIPC_NTYPES; t++) {
+		reg->t[t].last_idx = -1;
+		reg->t[t].max_idx = -1;
+		reg->t[t].ent_off = reg_ent_off(t);
+		reg->t[t].journal.cap = UIPC_REG_JCAP;
+	}
+}
+
+/*
+ * Read-only mode, no registry file: an empty namespace.  The stand-in
+ * lives in private memory, read-only like a mapped registry would be.
+ */
+static int reg_empty(struct ns *ns)
+{
+	void *p = mmap(NULL, reg_size(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	reg_format(p);
+	if (ns_ro == UIPC_READONLY)
+		mprotect(p, reg_size(), PROT_READ);
+	ns->reg = p;
+	ns->reg_size = reg_size();
+	return 0;
+}
+
 /* Build a registry under no name, then link it in; losers open the winner's. */
 static int reg_create(int dirfd)
 {
@@ -170,15 +210,7 @@ static int reg_create(int dirfd)
 	reg = mmap(NULL, reg_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (reg == MAP_FAILED)
 		goto fail;
-	reg->magic = UIPC_REG_MAGIC;
-	reg->version = UIPC_REG_VERSION;
-	reg->file_size = reg_size();
-	for (int t = 0; t < UIPC_NTYPES; t++) {
-		reg->t[t].last_idx = -1;
-		reg->t[t].max_idx = -1;
-		reg->t[t].ent_off = reg_ent_off(t);
-		reg->t[t].journal.cap = UIPC_REG_JCAP;
-	}
+	reg_format(reg);
 	munmap(reg, reg_size());
 	err = ns_publish(dirfd, fd, tmp, REG_NAME, false);
 	close(fd);
@@ -199,9 +231,12 @@ static int reg_open(struct ns *ns)
 
 	for (int tries = 0;; tries++) {
 		fd = openat(ns->dirfd, REG_NAME,
-			    O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+			    (ns_ro == UIPC_READONLY ? O_RDONLY : O_RDWR) |
+			    O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 || errno != ENOENT || tries > 2)
 			break;
+		if (ns_ro)
+			return reg_empty(ns);
 		err = reg_create(ns->dirfd);
 		if (err)
 			return err;
@@ -216,7 +251,8 @@ static int reg_open(struct ns *ns)
 		close(fd);
 		return UIPC_CORRUPT;
 	}
-	p = mmap(NULL, reg_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, reg_size(), ns_ro == UIPC_READONLY ? PROT_READ :
+		 PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
 		return -errno;
@@ -239,12 +275,16 @@ static int ns_open(struct ns *ns)
 
 	if (!root || !*root)
 		root = UIPC_DEFAULT_ROOT;
-	if (mkdir(root, 01777) == 0)
+	if (ns_ro)
+		;	/* observe only: create nothing */
+	else if (mkdir(root, 01777) == 0)
 		chmod(root, 01777);	/* mkdir's mode is masked by umask */
 	else if (errno != EEXIST && errno != EROFS && errno != EACCES)
 		return -errno;
 	snprintf(ns->root, sizeof(ns->root), "%s", root);
 	ns->dirfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ns->dirfd < 0 && errno == ENOENT && ns_ro)
+		return reg_empty(ns);	/* no directory: nothing in it */
 	if (ns->dirfd < 0)
 		return -errno;
 	if (fstat(ns->dirfd, &st) < 0) {
@@ -318,6 +358,25 @@ struct ns *ns_get(void)
 	err = ns_err;
 	pthread_mutex_unlock(&ns_mu);
 	return err == 1 ? &the_ns : ERR_PTR(err);
+}
+
+/*
+ * ns_set_readonly - uipc_set_readonly(): only before the namespace is
+ * first used (or tried); asking again for the mode in force is fine.
+ */
+int ns_set_readonly(int mode)
+{
+	int err = 0;
+
+	if (mode != 0 && mode != UIPC_READONLY && mode != UIPC_NOREPAIR)
+		return -EINVAL;
+	pthread_mutex_lock(&ns_mu);
+	if (ns_err != 0 && mode != ns_ro)
+		err = -EBUSY;
+	else
+		WRITE_ONCE(ns_ro, mode);
+	pthread_mutex_unlock(&ns_mu);
+	return err;
 }
 
 struct uipc_reg_ent *ns_ents(struct ns *ns, int type)

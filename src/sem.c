@@ -350,7 +350,11 @@ static void undo_apply(struct obj *o, struct uipc_semundo *u)
 		sem_update_queue(o);
 }
 
-/* Apply and free the undo records of processes that are gone.  Lock held. */
+/*
+ * Apply and free the undo records of processes that are gone.  Lock held,
+ * or @o is a view (read-only modes): then the same code computes the
+ * repaired values in the private copy.
+ */
 static bool sem_reap_undo(struct obj *o)
 {
 	struct uipc_semset *s = o->u.sem.set;
@@ -1030,21 +1034,24 @@ static int sem_info(int cmd, void *buf)
 static int sem_stat(int semid, int cmd, struct semid_ds *buf)
 {
 	struct semid_ds ds;
-	struct obj *o;
+	struct obj *o, *r;
 	int err;
 
 	err = ipc_stat_get(UIPC_T_SEM, semid, cmd == IPC_STAT, cmd == SEM_STAT_ANY, &o);
 	if (err)
 		return err;
-	ipc_obj_lock(o);
-	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+	/* locked, or a view whose repair changes only the view */
+	r = ipc_read_begin(o);
+	if (IS_ERR(r)) {
+		err = (int)PTR_ERR(r);
+	} else if (READ_ONCE(r->hdr->state) != UIPC_S_LIVE) {
 		err = -EIDRM;
 	} else {
-		sem_reap_undo(o);
-		sem_fill(o, &ds);
+		sem_reap_undo(r);
+		sem_fill(r, &ds);
 		err = cmd == IPC_STAT ? 0 : o->id;
 	}
-	ipc_obj_unlock(o);
+	ipc_read_end(o, r);
 	sem_wake(o);
 	ipc_obj_put(o);
 	if (err >= 0) {
@@ -1095,7 +1102,7 @@ static int sem_down(int semid, int cmd, const struct semid_ds *in)
 static int sem_main(int semid, int semnum, int cmd, void *arg, int val)
 {
 	unsigned short small[64], *vals = NULL;
-	struct obj *o;
+	struct obj *o, *v;
 	uint32_t n;
 	int r = 0;
 
@@ -1135,29 +1142,39 @@ static int sem_main(int semid, int semnum, int cmd, void *arg, int val)
 		r = -EINVAL;
 		goto out;
 	}
-	ipc_obj_lock(o);
-	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+	/* the GET commands read v: o locked, or a view (read-only modes) */
+	if (cmd == SETVAL || cmd == SETALL) {
+		ipc_obj_lock(o);
+		v = o;
+	} else {
+		v = ipc_read_begin(o);
+		if (IS_ERR(v)) {
+			r = (int)PTR_ERR(v);
+			goto out;
+		}
+	}
+	if (READ_ONCE(v->hdr->state) != UIPC_S_LIVE) {
 		r = -EIDRM;
 		goto unlock;
 	}
 	if (cmd != SETVAL && cmd != SETALL)
-		sem_reap_undo(o);
+		sem_reap_undo(v);
 	switch (cmd) {
 	case GETVAL:
-		r = semval(o, (uint32_t)semnum);
+		r = semval(v, (uint32_t)semnum);
 		break;
 	case GETPID:
-		r = (int)READ_ONCE(o->u.sem.sems[semnum].pid);
+		r = (int)READ_ONCE(v->u.sem.sems[semnum].pid);
 		break;
 	case GETNCNT:
-		r = sem_count(o, (uint32_t)semnum, false);
+		r = sem_count(v, (uint32_t)semnum, false);
 		break;
 	case GETZCNT:
-		r = sem_count(o, (uint32_t)semnum, true);
+		r = sem_count(v, (uint32_t)semnum, true);
 		break;
 	case GETALL:
 		for (uint32_t i = 0; i < n; i++)
-			vals[i] = (unsigned short)semval(o, i);
+			vals[i] = (unsigned short)semval(v, i);
 		break;
 	case SETVAL:
 		sem_pin(o, (uint32_t)semnum);
@@ -1183,7 +1200,7 @@ static int sem_main(int semid, int semnum, int cmd, void *arg, int val)
 		break;
 	}
 unlock:
-	ipc_obj_unlock(o);
+	ipc_read_end(o, v);
 	sem_wake(o);
 	if (cmd == GETALL && r == 0)
 		memcpy(arg, vals, n * sizeof(*vals));
@@ -1216,15 +1233,22 @@ int sem_ctl(int semid, int semnum, int cmd, void *arg, int val)
 	case GETPID:
 	case GETNCNT:
 	case GETZCNT:
+		return sem_main(semid, semnum, cmd, arg, val);
 	case SETALL:
 	case SETVAL:
+		if (ipc_readonly())
+			return -EROFS;
 		return sem_main(semid, semnum, cmd, arg, val);
 	case IPC_SET:
+		if (ipc_readonly())
+			return -EROFS;
 		if (ipc_ptr_ok(arg))
 			return -EFAULT;
 		memcpy(&in, arg, sizeof(in));
 		return sem_down(semid, cmd, &in);
 	case IPC_RMID:
+		if (ipc_readonly())
+			return -EROFS;
 		return sem_down(semid, cmd, NULL);
 	default:
 		return -EINVAL;
@@ -1238,6 +1262,12 @@ static void sem_exit_one(struct obj *o)
 	struct uipc_semundo *u;
 
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE)
+		return;
+	/* only a set where we hold a record needs the lock: nobody else
+	 * makes or frees our records while we live, so this unlocked look
+	 * is reliable (and a stopped lock holder elsewhere cannot stall an
+	 * exit that has nothing to do there; read-only mode has no records) */
+	if (!undo_find(o, (uint32_t)me->pid, me->start, false))
 		return;
 	ipc_obj_lock(o);
 	u = READ_ONCE(o->hdr->state) == UIPC_S_LIVE ?

@@ -265,7 +265,11 @@ static int own_count(int id)
 	return n;
 }
 
-/* Bring the attach table up to date with reality.  Object lock held. */
+/*
+ * Bring the attach table up to date with reality.  Object lock held, or
+ * @o is a view (read-only modes): then the same code computes, in the
+ * private copy, the nattch that the repair would leave.
+ */
 static void shm_verify(struct obj *o)
 {
 	const struct proc_self *me = proc_self();
@@ -630,24 +634,30 @@ static void shm_fill(struct obj *o, struct shmid_ds *ds)
 static int shm_stat(int shmid, int cmd, struct shmid_ds *buf)
 {
 	struct shmid_ds ds;
-	struct obj *o;
+	struct obj *o, *r;
 	int err;
 
 	err = ipc_stat_get(UIPC_T_SHM, shmid, cmd == IPC_STAT, cmd == SHM_STAT_ANY, &o);
 	if (err)
 		return err;
 	/* a removed segment whose last holder is gone is gone for good */
-	if (READ_ONCE(o->hdr->perm.mode) & SHM_DEST)
+	if ((READ_ONCE(o->hdr->perm.mode) & SHM_DEST) && !ipc_quiet_reads())
 		shm_destroy_if_unused(o);
-	ipc_obj_lock(o);
-	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
+	/* locked, or a view (read-only modes) that shm_verify() corrects */
+	r = ipc_read_begin(o);
+	if (IS_ERR(r)) {
+		err = (int)PTR_ERR(r);
+	} else if (READ_ONCE(r->hdr->state) != UIPC_S_LIVE) {
 		err = -EINVAL;
 	} else {
-		shm_verify(o);
-		shm_fill(o, &ds);
+		shm_verify(r);
+		shm_fill(r, &ds);
 		err = cmd == IPC_STAT ? 0 : o->id;
+		/* a view: what shm_destroy_if_unused() would remove is gone */
+		if (r->view && (ds.shm_perm.mode & SHM_DEST) && !ds.shm_nattch)
+			err = -EINVAL;
 	}
-	ipc_obj_unlock(o);
+	ipc_read_end(o, r);
 	ipc_obj_put(o);
 	if (err >= 0) {
 		if (ipc_ptr_ok(buf))
@@ -800,14 +810,20 @@ int shm_ctl(int shmid, int cmd, struct shmid_ds *buf)
 	case IPC_STAT:
 		return shm_stat(shmid, cmd, buf);
 	case IPC_SET:
+		if (ipc_readonly())
+			return -EROFS;
 		if (ipc_ptr_ok(buf))
 			return -EFAULT;
 		in = *buf;
 		return shm_down(shmid, cmd, &in);
 	case IPC_RMID:
+		if (ipc_readonly())
+			return -EROFS;
 		return shm_down(shmid, cmd, NULL);
 	case SHM_LOCK:
 	case SHM_UNLOCK:
+		if (ipc_readonly())
+			return -EROFS;
 		return shm_lock_cmd(shmid, cmd);
 	default:
 		return -EINVAL;

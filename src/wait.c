@@ -50,6 +50,8 @@ int wt_init(struct uipc_waiter *w)
 /*
  * wt_alive - is the sleeper of @w still there?  Object lock held.
  * A dead sleeper's slot is freed (state FREE, mutex made consistent).
+ * On a view (a private copy, read-only modes) the copied mutex is not the
+ * sleeper's: ask about the process instead, and free only the copy's slot.
  */
 bool wt_alive(struct obj *o, struct uipc_waiter *w)
 {
@@ -59,6 +61,12 @@ bool wt_alive(struct obj *o, struct uipc_waiter *w)
 	if (READ_ONCE(w->pid) == (uint32_t)proc_self()->pid &&
 	    READ_ONCE(w->start) == proc_self()->start)
 		return true;	/* one of our own threads */
+	if (o->view) {
+		if (proc_alive((pid_t)READ_ONCE(w->pid), READ_ONCE(w->start)))
+			return true;
+		jw32(&o->jc, &w->state, UIPC_W_FREE);
+		return false;
+	}
 	r = pthread_mutex_trylock(m);
 	if (r == EBUSY)
 		return true;

@@ -16,6 +16,11 @@
  * checks again under the object's locks: an object a live process uses
  * is never removed.  With -m/-q/-s it applies to those ids only, and an
  * id still in use is an error.  Not available in the kernel build.
+ *
+ * Only what is asked is touched: uipc_set_readonly(UIPC_NOREPAIR) makes
+ * the listing and key lookups lock-free and repair-free (other objects'
+ * files stay as they are, a missing namespace is not created); the
+ * removals themselves lock and repair the objects they remove.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -381,6 +386,12 @@ int main(int argc, char **argv)
 	int st[3] = { 0, 0, 0 };
 
 	out_prog = program_invocation_short_name;
+#ifndef UIPC_TOOLS_KERNEL
+	/* the listing and key lookups neither lock nor repair: only the
+	 * objects we are asked to remove are touched (and repaired) */
+	if (uipc_set_readonly(UIPC_NOREPAIR) < 0)
+		out_err(EXIT_FAILURE, errno, "cannot set no-repair mode");
+#endif
 	if (argc == 1)
 		return EXIT_SUCCESS;	/* as util-linux: nothing to do */
 	if (legacy(argc, argv)) {

@@ -11,6 +11,11 @@
  * each object (creator, attachments, undo adjustments, waiters, last
  * operators; alive or dead) and --stale the objects none of whose users
  * lives: records the kernel does not keep, so the kernel build refuses.
+ *
+ * uipcs only observes (uipc_set_readonly(UIPC_READONLY)): it takes no
+ * lock, so a process that holds one forever cannot stall it, and changes
+ * no file; it shows the state the library's repairs would leave (a dead
+ * attacher not counted, a dead process's SEM_UNDO applied).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -1216,6 +1221,11 @@ int main(int argc, char **argv)
 	int opt, msg = 0, shm = 0, sem = 0, id = 0, specific = 0, r;
 
 	out_prog = program_invocation_short_name;
+#ifndef UIPC_TOOLS_KERNEL
+	/* observe only: no lock taken, nothing repaired or created */
+	if (uipc_set_readonly(UIPC_READONLY) < 0)
+		out_err(EXIT_FAILURE, errno, "cannot set read-only mode");
+#endif
 	while ((opt = getopt_long(argc, argv, "i:qmsatpclubJVh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
