@@ -708,6 +708,33 @@ static int sem_fast(struct obj *o, const struct sembuf *sop)
 	return 0;
 }
 
+/*
+ * A lone operation without SEM_UNDO that would block: when the partner
+ * last ran on another CPU, watch the semaphore's word before taking the
+ * lock at all, and complete on the lock-free path if it changes so that
+ * we can.  Returns true if the operation is done.
+ */
+static bool sem_prespin(struct obj *o, const struct sembuf *sop)
+{
+	struct uipc_semset *s = o->u.sem.set;
+	uint32_t *w = &o->u.sem.sems[sop->sem_num].val;
+
+	for (int i = 0; i < SEM_SPINS; i++) {
+		uint32_t old = READ_ONCE(*w);
+
+		if (old & (UIPC_SEM_LOCKED | UIPC_SEM_WAITERS | UIPC_SEM_UNDOADJ))
+			return false;
+		if (!wt_spin(w, 4, old, wt_partner_cpu(&s->last_pid, &s->last_cpu,
+						       &s->prev_cpu)))
+			return false;
+		if (sem_fast(o, sop) == 0) {
+			wt_hint(&s->last_pid, &s->last_cpu, &s->prev_cpu);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Take a free slot and queue @sops in it.  Lock held. */
 static struct uipc_semwait *sem_enqueue(struct obj *o, const struct sembuf *sops,
 					size_t n, uint32_t blocking)
@@ -910,7 +937,9 @@ int sem_timedop(int semid, struct sembuf *sops, size_t nsops,
 		r = -EACCES;
 		goto out;
 	}
-	if (nsops == 1 && !undo && sem_fast(o, sops) == 0) {
+	if (nsops == 1 && !undo && (sem_fast(o, sops) == 0 ||
+				    (!(sops->sem_flg & IPC_NOWAIT) &&
+				     sem_prespin(o, sops)))) {
 		r = 0;
 		goto out;
 	}
