@@ -420,6 +420,68 @@ Test(ns, removed_segment_memory_freed)
 	wait_ok_or_skip(t_spawn(removed_freed, NULL));
 }
 
+/*
+ * A fork child holds the parent's cached mapping of the segment without
+ * ever looking it up itself: removal must still punch the memory out
+ * (the header's mappers count includes the child), not leave it to the
+ * child's exit.
+ */
+static int removed_freed_fork(void *arg)
+{
+	int fd[2], id, st;
+	pid_t child;
+	char c;
+
+	(void)arg;
+	private_tmpfs("size=16m,mode=1777");
+	id = CHILD_OK(uipc_shmget(IPC_PRIVATE, 10 << 20, 0600));
+	CHILD_OK(uipc_shmctl(id, IPC_STAT, &(struct shmid_ds){ 0 }));
+	CHILD_OK(pipe(fd));
+	child = fork();
+	if (child == 0) {
+		close(fd[1]);
+		CHILD_CHECK(read(fd[0], &c, 1) == 0);	/* idle, then exit */
+		_exit(0);
+	}
+	close(fd[0]);
+	CHILD_OK(uipc_shmctl(id, IPC_RMID, NULL));
+	errno = 0;
+	CHILD_CHECK(uipc_shmget(IPC_PRIVATE, 10 << 20, 0600) >= 0,
+		    "memory of a removed segment kept by a fork child's "
+		    "inherited mapping");
+	close(fd[1]);
+	st = child_wait(child);
+	CHILD_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return 0;
+}
+
+Test(ns, removed_segment_memory_freed_after_fork)
+{
+	wait_ok_or_skip(t_spawn(removed_freed_fork, NULL));
+}
+
+/* Only the remover maps it: unlinking and unmapping free it all. */
+static int removed_freed_alone(void *arg)
+{
+	(void)arg;
+	private_tmpfs("size=16m,mode=1777");
+	for (int i = 0; i < 4; i++) {
+		int id = CHILD_OK(uipc_shmget(IPC_PRIVATE, 10 << 20, 0600));
+		char *p = uipc_shmat(id, NULL, 0);
+
+		CHILD_CHECK(p != (void *)-1);
+		memset(p, i + 1, 10 << 20);
+		CHILD_OK(uipc_shmdt(p));
+		CHILD_OK(uipc_shmctl(id, IPC_RMID, NULL));
+	}
+	return 0;
+}
+
+Test(ns, removed_segment_memory_freed_alone)
+{
+	wait_ok_or_skip(t_spawn(removed_freed_alone, NULL));
+}
+
 /* A full tmpfs: ENOMEM/ENOSPC at creation, never SIGBUS in use. */
 Test(ns, full_tmpfs)
 {

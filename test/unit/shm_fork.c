@@ -436,3 +436,83 @@ Test(shm_fork, posix_spawn_child_holds_nothing)
 	cr_assert_eq(t_nattch(g_id), 0);
 	assert_ok(uipc_shmctl(g_id, IPC_RMID, NULL));
 }
+
+/*
+ * The attach table's first entries share the header's page; the rest is
+ * backed only when the table grows there.  256 processes fit (the
+ * documented limit), the 257th gets ENOMEM, and the counts stay exact.
+ */
+#define MANY	255
+
+Test(shm_fork, attach_table_grows_past_its_first_page, .timeout = 120)
+{
+	int up[2], go_[2];
+	pid_t kids[MANY];
+	struct shmid_ds ds;
+	char c;
+	int id;
+
+	id = assert_ok(uipc_shmget(IPC_PRIVATE, 4096, 0600));
+	assert_ok(pipe(up));
+	assert_ok(pipe(go_));
+	cr_assert_neq(uipc_shmat(id, NULL, 0), (void *)-1);
+	for (int i = 0; i < MANY; i++) {
+		kids[i] = t_fork();
+		if (kids[i] == 0) {
+			char *p;
+
+			close(go_[1]);
+			/* drop the inherited attachment, then attach anew */
+			p = uipc_shmat(id, NULL, 0);
+			CHILD_CHECK(p != (void *)-1);
+			p[i] = 1;
+			CHILD_CHECK(write(up[1], "u", 1) == 1);
+			CHILD_CHECK(read(go_[0], &c, 1) == 0);
+			_exit(0);
+		}
+		cr_assert_eq(read(up[0], &c, 1), 1, "child %d failed", i);
+	}
+	assert_ok(uipc_shmctl(id, IPC_STAT, &ds));
+	/* each child: the one it inherited plus the one it made */
+	cr_assert_eq(ds.shm_nattch, 1 + 2 * MANY, "nattch %lu",
+		     (unsigned long)ds.shm_nattch);
+	/* the table holds 256 processes: one more is refused */
+	pid_t extra = t_fork();
+
+	if (extra == 0) {
+		close(go_[1]);
+		CHILD_CHECK(uipc_shmat(id, NULL, 0) == (void *)-1 &&
+			    errno == ENOMEM, "the 257th process attached");
+		_exit(0);
+	}
+	t_wait_ok(extra);
+	close(go_[1]);
+	for (int i = 0; i < MANY; i++)
+		t_wait_ok(kids[i]);
+	assert_ok(uipc_shmctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.shm_nattch, 1, "nattch %lu after the children left",
+		     (unsigned long)ds.shm_nattch);
+	assert_ok(uipc_shmctl(id, IPC_RMID, NULL));
+}
+
+/* A read-only attachment stays read-only; a read-write one shares. */
+Test(shm_fork, rdonly_cannot_be_made_writable)
+{
+	int id = assert_ok(uipc_shmget(IPC_PRIVATE, 8192, 0600));
+	char *rw = uipc_shmat(id, NULL, 0), *ro = uipc_shmat(id, NULL, SHM_RDONLY);
+	char *fixed;
+
+	cr_assert_neq(rw, (void *)-1);
+	cr_assert_neq(ro, (void *)-1);
+	rw[8191] = 42;
+	cr_assert_eq(ro[8191], 42);
+	assert_errno(mprotect(ro, 8192, PROT_READ | PROT_WRITE), EACCES);
+	/* SHM_REMAP over the read-only one: read-write, same pages */
+	fixed = uipc_shmat(id, ro, SHM_REMAP);
+	cr_assert_eq(fixed, ro);
+	fixed[0] = 7;
+	cr_assert_eq(rw[0], 7);
+	assert_ok(uipc_shmdt(fixed));
+	assert_ok(uipc_shmdt(rw));
+	assert_ok(uipc_shmctl(id, IPC_RMID, NULL));
+}
