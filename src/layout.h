@@ -184,7 +184,7 @@ struct uipc_msq {
 	uint32_t last_pid;	/* and of the one before it */
 	uint64_t opseq;		/* sends + receives so far (spin hint) */
 	uint32_t slots_hw;	/* waiter slots ever used: scans stop here */
-	uint32_t pad;
+	uint32_t nfree;		/* chunks on the free list */
 };
 
 /*

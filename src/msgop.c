@@ -18,10 +18,13 @@
  * a message needs one chunk per 60 bytes beyond the first 40, wherever
  * they are.  The chunk area is sized for msg_qbytes up to
  * max(4 * msgmnb, 1 MiB) and backed by fallocate as it is first used.
- * A send allocates and fills chunks (unreachable until linked, so a crash
- * leaves nothing), then links the message through the journal; a receive
- * copies out, then unlinks it and returns the chain to the free list in
- * two journalled stores.  Waiters (struct uipc_msgwait) are woken to
+ * A send takes chunks from the free list (whose links, kept in the order
+ * chains were returned, already chain them), fills them in one pass
+ * (unreachable until linked, so a crash leaves nothing), then links the
+ * message through the journal; a receive copies out, then unlinks it and
+ * returns the chain to the free list in two journalled stores.  Chains
+ * are mostly consecutive chunks, which next_link() turns into memory-level
+ * parallelism when copying.  Waiters (struct uipc_msgwait) are woken to
  * retry: the first matching receiver when a message arrives, every sender
  * when room is made.
  */
@@ -144,37 +147,18 @@ static int reserve_chunks(struct obj *o, uint32_t upto)
 }
 
 /*
- * Take @n chunks and chain them; returns the first link, 0 if there is
- * no room (the caller waits), or -errno.  Lock held.
+ * The link after @cur given the stored @next.  Chains are mostly
+ * consecutive chunks: on that path the address of the next chunk does not
+ * wait for the load of the link (a predicted branch, not a data
+ * dependency), so copying a long message overlaps its cache misses.
  */
-static long alloc_chain(struct obj *o, uint32_t n, uint32_t *links)
+static inline uint32_t next_link(uint32_t cur, uint32_t next)
 {
-	struct uipc_msq *q = o->u.msg.q;
-	uint32_t fl = READ_ONCE(q->free), hw = READ_ONCE(q->hw);
-	uint32_t got = 0;
-	int err;
-
-	/* count what the free list and the untouched area can give */
-	while (got < n && fl) {
-		struct uipc_msgcont *c = chunk(o, fl);
-
-		if (!c)
-			return UIPC_CORRUPT;
-		links[got++] = fl;
-		fl = READ_ONCE(c->next);
+	if (__builtin_expect(next == cur + 1, 1)) {
+		__asm__("" : "+r"(cur));	/* keep it a branch */
+		return cur + 1;
 	}
-	if (got < n) {
-		if (hw + (n - got) > o->u.msg.nchunks)
-			return 0;
-		err = reserve_chunks(o, hw + (n - got));
-		if (err)
-			return err;
-		while (got < n)
-			links[got++] = ++hw;
-		jw32(&o->jc, &q->hw, hw);
-	}
-	jw32(&o->jc, &q->free, fl);
-	return links[0];
+	return next;
 }
 
 /* ---- waiters ---- */
@@ -344,60 +328,85 @@ static void msg_prespin(struct obj *o, bool recv, size_t size)
 	}
 }
 
-/* Store a message at the tail.  Lock held.  0, 1 (no room), or -errno. */
+/*
+ * Store a message at the tail.  Lock held.  0, 1 (no room), or -errno.
+ * The free list keeps the order of the chains returned to it, so its
+ * links already chain the chunks we take: one pass fills them (no walk
+ * ahead), and only the last one's link changes.  Chunks never handed
+ * out follow.  Unreachable until linked, so a crash leaves nothing.
+ */
 static int msg_store(struct obj *o, long mtype, const char *text, size_t len)
 {
 	struct uipc_msq *q = o->u.msg.q;
-	uint32_t n = chunks_for(len);
-	uint32_t small[64], *links = small;
+	uint32_t n = chunks_for(len), nfree = READ_ONCE(q->nfree);
+	uint32_t hw = READ_ONCE(q->hw), first, cur;
+	uint32_t from_free = n < nfree ? n : nfree;
 	struct uipc_msghdr *h;
 	size_t done;
-	long first;
+	int err;
 
-	if (n > 64) {
-		links = malloc(n * sizeof(*links));
-		if (!links)
-			return -ENOMEM;
-	}
+	if (nfree > o->u.msg.nchunks)
+		return UIPC_CORRUPT;
+	if (n - from_free > o->u.msg.nchunks - hw)
+		return 1;
 	if (!jn_room(&o->jc, 16))
 		jn_commit(&o->jc);
-	first = alloc_chain(o, n, links);
-	if (first <= 0) {
-		if (links != small)
-			free(links);
-		return first < 0 ? (int)first : 1;
+	if (n > from_free) {
+		err = reserve_chunks(o, hw + (n - from_free));
+		if (err)
+			return err;
+		/* handed out from here on (chunk() checks links against it) */
+		jw32(&o->jc, &q->hw, hw + (n - from_free));
 	}
-	/* fill the chunks: unreachable until linked below */
-	h = chunk(o, links[0]);
-	h->next_msg = 0;
-	h->type = mtype;
-	h->len = (uint32_t)len;
-	h->nchunks = n;
-	done = len < UIPC_MSG_HDR_DATA ? len : UIPC_MSG_HDR_DATA;
-	memcpy(h->data, text, done);
-	h->next = n > 1 ? links[1] : 0;
-	for (uint32_t i = 1; i < n; i++) {
-		struct uipc_msgcont *c = chunk(o, links[i]);
-		size_t k = len - done < UIPC_MSG_CONT_DATA ? len - done :
-							     UIPC_MSG_CONT_DATA;
+	first = from_free ? READ_ONCE(q->free) : hw + 1;
+	cur = first;
+	done = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct uipc_msgcont *c = chunk(o, cur);
+		size_t room = i ? UIPC_MSG_CONT_DATA : UIPC_MSG_HDR_DATA;
+		size_t k = len - done < room ? len - done : room;
+		uint32_t next;
 
-		memcpy(c->data, text + done, k);
+		if (!c)
+			return UIPC_CORRUPT;
+		if (i < from_free) {
+			next = READ_ONCE(c->next);
+			if (i + 1 == from_free) {
+				/* the rest of the free list starts here */
+				jw32(&o->jc, &q->free, next);
+				next = n > from_free ? hw + 1 : 0;
+				jw32(&o->jc, &c->next, next);
+			}
+		} else {
+			next = i + 1 < n ? cur + 1 : 0;
+			WRITE_ONCE(c->next, next);
+		}
+		if (i == 0) {
+			h = (struct uipc_msghdr *)c;
+			h->next_msg = 0;
+			h->type = mtype;
+			h->len = (uint32_t)len;
+			h->nchunks = n;
+			memcpy(h->data, text, k);
+		} else {
+			memcpy(c->data, text + done, k);
+		}
 		done += k;
-		c->next = i + 1 < n ? links[i + 1] : 0;
+		cur = next_link(cur, next);
 	}
-	if (links != small)
-		free(links);
+	if (from_free)
+		jw32(&o->jc, &q->nfree, nfree - from_free);
 	/* link it */
 	if (READ_ONCE(q->tail)) {
 		struct uipc_msghdr *t = chunk(o, READ_ONCE(q->tail));
 
 		if (!t)
 			return UIPC_CORRUPT;
-		jw32(&o->jc, &t->next_msg, (uint32_t)first);
+		jw32(&o->jc, &t->next_msg, first);
 	} else {
-		jw32(&o->jc, &q->head, (uint32_t)first);
+		jw32(&o->jc, &q->head, first);
 	}
-	jw32(&o->jc, &q->tail, (uint32_t)first);
+	jw32(&o->jc, &q->tail, first);
 	jw64(&o->jc, &q->qnum, READ_ONCE(q->qnum) + 1);
 	jw64(&o->jc, &q->cbytes, READ_ONCE(q->cbytes) + len);
 	return 0;
@@ -543,7 +552,7 @@ static long msg_copy_out(struct obj *o, uint32_t link, struct msgbuf *mb,
 		memcpy(mb->mtext + done, cc->data, k);
 		done += k;
 		last = c;
-		c = READ_ONCE(cc->next);
+		c = next_link(c, READ_ONCE(cc->next));
 	}
 	if (c)
 		return UIPC_CORRUPT;
@@ -634,6 +643,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 				jw32(&o->jc, &((struct uipc_msgcont *)chunk(o, last))->next,
 				     READ_ONCE(q->free));
 			jw32(&o->jc, &q->free, (uint32_t)link);
+			jw32(&o->jc, &q->nfree, READ_ONCE(q->nfree) + READ_ONCE(h->nchunks));
 			jw64(&o->jc, &q->qnum, READ_ONCE(q->qnum) - 1);
 			jw64(&o->jc, &q->cbytes, READ_ONCE(q->cbytes) - len);
 			jw32(&o->jc, &q->lrpid, (uint32_t)proc_self()->pid);
