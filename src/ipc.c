@@ -104,9 +104,20 @@ static inline bool threaded(void)
 	return !__libc_single_threaded;
 }
 
+/*
+ * The child will map every cached object too: count it before the fork,
+ * so that no remover can see the count without the child (see
+ * ipc_unlink).  A failed fork leaves the count one too high, which only
+ * makes removal punch the memory out when it need not.
+ */
 static void cache_prefork(void)
 {
 	pthread_mutex_lock(&cache_mu);
+	for (int t = 0; t < UIPC_NTYPES; t++)
+		for (int b = 0; b < CACHE_BUCKETS; b++)
+			for (struct obj *o = cache[t][b]; o; o = o->next)
+				if (o->counted)
+					fetch_add(&o->hdr->mappers, 1);
 }
 
 static void cache_postfork(void)
@@ -114,20 +125,9 @@ static void cache_postfork(void)
 	pthread_mutex_unlock(&cache_mu);
 }
 
-/* The child maps every cached object too: count it (see ipc_unlink). */
-static void cache_child(void)
-{
-	for (int t = 0; t < UIPC_NTYPES; t++)
-		for (int b = 0; b < CACHE_BUCKETS; b++)
-			for (struct obj *o = cache[t][b]; o; o = o->next)
-				if (o->counted)
-					fetch_add(&o->hdr->mappers, 1);
-	pthread_mutex_unlock(&cache_mu);
-}
-
 static void cache_init(void)
 {
-	pthread_atfork(cache_prefork, cache_postfork, cache_child);
+	pthread_atfork(cache_prefork, cache_postfork, cache_postfork);
 }
 
 /*
