@@ -176,6 +176,7 @@ struct obj {
 			struct uipc_msq *q;
 			char *chunks;
 			struct uipc_msgwait *slots;
+			struct uipc_msgflight *flights;
 			uint32_t nchunks;
 		} msg;
 		struct {
@@ -190,6 +191,7 @@ struct obj {
 	void *priv;			/* per-type private state */
 	bool view;			/* a private copy (ipc_view()) */
 	bool counted;			/* we added to hdr->mappers */
+	bool keep_memory;		/* removal must not punch it out */
 	struct obj *cached_view;	/* the last view of this object */
 	int64_t cached_ns;		/* when it was taken (CLOCK_MONOTONIC) */
 };

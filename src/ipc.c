@@ -800,7 +800,7 @@ void ipc_unlink(struct obj *o)
 	 * Nobody else maps it: unlinking frees it all.  Else punch, through
 	 * our own mapping if we can (one system call).
 	 */
-	if (o->size > keep && READ_ONCE(o->hdr->mappers) > 1 &&
+	if (o->size > keep && READ_ONCE(o->hdr->mappers) > 1 && !o->keep_memory &&
 	    madvise(o->base + keep, o->size - keep, MADV_REMOVE) < 0) {
 		fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0) {

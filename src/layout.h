@@ -221,7 +221,21 @@ struct uipc_msgwait {
 	uint32_t pad;
 };
 
+/*
+ * A long message a receiver has taken off the queue and copies out
+ * without the lock.  Its chunks go back to the free list when the
+ * receiver is done, or when the receiver is found dead.
+ */
+struct uipc_msgflight {
+	uint32_t pid;		/* 0: free */
+	uint32_t first;		/* the chain's first chunk (link) */
+	uint64_t start;		/* the receiver's start time */
+	uint32_t nchunks;	/* chunks in the chain */
+	uint32_t pad;
+};
+
 _Static_assert(sizeof(struct uipc_msq) == 120, "uipc_msq");
+_Static_assert(sizeof(struct uipc_msgflight) == 24, "uipc_msgflight");
 _Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
 _Static_assert(offsetof(struct uipc_msghdr, next) == offsetof(struct uipc_msgcont, next),
 	       "free chunks chain through the same field");

@@ -22,7 +22,14 @@
  * chains were returned, already chain them), fills them in one pass
  * (unreachable until linked, so a crash leaves nothing), then links the
  * message through the journal; a receive copies out, then unlinks it and
- * returns the chain to the free list in two journalled stores.  Chains
+ * returns the chain to the free list in two journalled stores.  A long
+ * message (MSG_FLIGHT_MIN bytes or more) is instead taken off the queue
+ * first and recorded in an in-flight record (struct uipc_msgflight,
+ * owner and chain) so that the receiver copies it out without the lock
+ * while a sender fills the next one; then the chain goes back.  The
+ * chain of a receiver that died copying is reclaimed when records or
+ * chunks run short (flight_reap), and removal keeps the memory while a
+ * copy may be in flight.  Chains
  * are mostly consecutive chunks, which next_link() turns into memory-level
  * parallelism when copying.  Waiters (struct uipc_msgwait) are woken to
  * retry: the first matching receiver when a message arrives, every sender
@@ -37,6 +44,8 @@
 #include "msg.h"
 
 #define MSG_NSLOTS	64
+#define MSG_NFLIGHT	8	/* long messages copied out without the lock */
+#define MSG_FLIGHT_MIN	1024	/* bytes: shorter ones are copied under it */
 #define MSG_GROW_CHUNKS	1024	/* chunks reserved at a time (64 KiB) */
 #define MSG_SPINS	8	/* changes watched before sleeping */
 
@@ -58,7 +67,8 @@ int msq_geometry(long msgmnb, size_t *body, size_t *journal, size_t *data)
 
 	if (chunks > UINT32_MAX / 2)
 		return -ENOMEM;
-	*body = sizeof(struct uipc_msq) + MSG_NSLOTS * sizeof(struct uipc_msgwait);
+	*body = sizeof(struct uipc_msq) + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
+		MSG_NFLIGHT * sizeof(struct uipc_msgflight);
 	*journal = 64 * sizeof(struct uipc_jent);
 	*data = chunks * UIPC_MSG_CHUNK;
 	return 0;
@@ -91,7 +101,8 @@ int msq_validate(struct obj *o)
 	struct uipc_hdr *h = o->hdr;
 	struct uipc_msq *q;
 
-	if (h->body_size < sizeof(*q) + MSG_NSLOTS * sizeof(struct uipc_msgwait))
+	if (h->body_size < sizeof(*q) + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
+			   MSG_NFLIGHT * sizeof(struct uipc_msgflight))
 		return UIPC_CORRUPT;
 	q = (struct uipc_msq *)(o->base + h->body_off);
 	if (q->nslots != MSG_NSLOTS || q->slots_off != h->body_off + sizeof(*q) ||
@@ -102,6 +113,7 @@ int msq_validate(struct obj *o)
 	o->u.msg.q = q;
 	o->u.msg.chunks = o->base + q->chunks_off;
 	o->u.msg.slots = (struct uipc_msgwait *)(o->base + q->slots_off);
+	o->u.msg.flights = (struct uipc_msgflight *)(o->u.msg.slots + MSG_NSLOTS);
 	o->u.msg.nchunks = q->nchunks;
 	return 0;
 }
@@ -299,6 +311,8 @@ static uint32_t msg_partner_cpu(struct uipc_msq *q)
 	return wt_partner_cpu(&q->last_pid, &q->last_cpu, &q->prev_cpu);
 }
 
+static void flight_reap(struct obj *o);
+
 /* ---- msgsnd ---- */
 
 static bool fits(struct uipc_msq *q, size_t msgsz)
@@ -418,6 +432,7 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	const struct msgbuf *mb = msgp;
 	struct timespec deadline;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
+	bool reaped = false;
 	int spins = 0;
 	struct obj *o;
 	long mtype;
@@ -452,6 +467,13 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 		}
 		if (fits(o->u.msg.q, msgsz)) {
 			r = msg_store(o, mtype, mb->mtext, msgsz);
+			if (r == 1 && !reaped) {
+				/* out of chunks: a receiver may have died
+				 * holding some */
+				reaped = true;
+				flight_reap(o);
+				r = msg_store(o, mtype, mb->mtext, msgsz);
+			}
 			if (r <= 0)
 				break;
 		}
@@ -560,6 +582,131 @@ static long msg_copy_out(struct obj *o, uint32_t link, struct msgbuf *mb,
 	return (long)want;
 }
 
+/* Take message @link (after @prev) off the queue and account it.  Lock held. */
+static void msg_unlink(struct obj *o, uint32_t link, uint32_t prev)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	struct uipc_msghdr *h = chunk(o, link);
+
+	if (!jn_room(&o->jc, 12))
+		jn_commit(&o->jc);
+	if (prev)
+		jw32(&o->jc, &((struct uipc_msghdr *)chunk(o, prev))->next_msg,
+		     READ_ONCE(h->next_msg));
+	else
+		jw32(&o->jc, &q->head, READ_ONCE(h->next_msg));
+	if (READ_ONCE(q->tail) == link)
+		jw32(&o->jc, &q->tail, prev);
+	jw64(&o->jc, &q->qnum, READ_ONCE(q->qnum) - 1);
+	jw64(&o->jc, &q->cbytes, READ_ONCE(q->cbytes) - READ_ONCE(h->len));
+	jw32(&o->jc, &q->lrpid, (uint32_t)proc_self()->pid);
+	msg_hint(q);
+	jws64(&o->jc, &q->rtime, ipc_now());
+}
+
+/* Give the chain @first..@last (@n chunks) back to the free list.  Lock held. */
+static void chain_free(struct obj *o, uint32_t first, uint32_t last, uint32_t n)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	struct uipc_msgcont *l = chunk(o, last);
+
+	if (!l)
+		return;		/* checked by the caller; leak rather than break */
+	if (!jn_room(&o->jc, 4))
+		jn_commit(&o->jc);
+	jw32(&o->jc, &l->next, READ_ONCE(q->free));
+	jw32(&o->jc, &q->free, first);
+	jw32(&o->jc, &q->nfree, READ_ONCE(q->nfree) + n);
+}
+
+/*
+ * Give back the chains of receivers that died copying out.  Lock held.
+ * Only when records or chunks run short: it asks /proc about each owner.
+ */
+static void flight_reap(struct obj *o)
+{
+	const struct proc_self *me = proc_self();
+
+	for (uint32_t i = 0; i < MSG_NFLIGHT; i++) {
+		struct uipc_msgflight *f = &o->u.msg.flights[i];
+		uint32_t pid = READ_ONCE(f->pid), n, c, last = 0;
+
+		if (!pid || (pid == (uint32_t)me->pid &&
+			     READ_ONCE(f->start) == me->start) ||
+		    proc_alive((pid_t)pid, READ_ONCE(f->start)))
+			continue;
+		n = READ_ONCE(f->nchunks);
+		c = READ_ONCE(f->first);
+		for (uint32_t k = 0; k < n && k <= o->u.msg.nchunks; k++) {
+			struct uipc_msgcont *cc = chunk(o, c);
+
+			if (!cc) {
+				last = 0;	/* broken chain: leave it */
+				break;
+			}
+			last = c;
+			c = READ_ONCE(cc->next);
+		}
+		if (last && !c)
+			chain_free(o, READ_ONCE(f->first), last, n);
+		jw32(&o->jc, &f->pid, 0);
+	}
+}
+
+/* A free in-flight record, or NULL (then the copy is made under the lock). */
+static struct uipc_msgflight *flight_claim(struct obj *o)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < MSG_NFLIGHT; i++)
+			if (!READ_ONCE(o->u.msg.flights[i].pid))
+				return &o->u.msg.flights[i];
+		if (!pass)
+			flight_reap(o);
+	}
+	return NULL;
+}
+
+/*
+ * Receive a long message: take it off the queue and record it in @f,
+ * copy it out without the lock (a sender may fill the next one at the
+ * same time), then give its chunks back.  Lock held on entry and return.
+ * @wake/@nw: the senders to wake after the caller unlocks.
+ */
+static long msg_copy_in_flight(struct obj *o, struct uipc_msgflight *f,
+			       uint32_t link, uint32_t prev, void *msgp,
+			       size_t msgsz, uint32_t *wake, uint32_t *nw)
+{
+	const struct proc_self *me = proc_self();
+	uint32_t n = READ_ONCE(((struct uipc_msghdr *)chunk(o, link))->nchunks);
+	uint32_t last = 0;
+	long r;
+
+	msg_unlink(o, link, prev);
+	if (!jn_room(&o->jc, 5))
+		jn_commit(&o->jc);
+	jw32(&o->jc, &f->first, link);
+	jw32(&o->jc, &f->nchunks, n);
+	jw64(&o->jc, &f->start, me->start);
+	jw32(&o->jc, &f->pid, (uint32_t)me->pid);
+	*nw = msg_wake_mark(o, UIPC_MSGW_SEND, true, 0, wake);
+	ipc_obj_unlock(o);
+	msg_wake(o, wake, *nw);
+	r = msg_copy_out(o, link, msgp, msgsz, &last);
+	ipc_obj_lock(o);
+	*nw = 0;
+	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE)
+		return r;	/* removed meanwhile: received before that */
+	if (READ_ONCE(f->pid) == (uint32_t)me->pid &&
+	    READ_ONCE(f->start) == me->start && READ_ONCE(f->first) == link) {
+		if (r >= 0)
+			chain_free(o, link, last, n);
+		jw32(&o->jc, &f->pid, 0);
+		/* senders short of chunks may go on now */
+		*nw = msg_wake_mark(o, UIPC_MSGW_SEND, true, 0, wake);
+	}
+	return r;
+}
+
 ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		int msgflg, const struct timespec *timeout)
 {
@@ -594,6 +741,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 	ipc_obj_lock(o);
 	for (;;) {
 		struct uipc_msq *q = o->u.msg.q;
+		struct uipc_msgflight *f;
 		uint32_t prev = 0, last = 0;
 		long link;
 
@@ -622,33 +770,17 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 				r = -EFAULT;
 				break;
 			}
+			if (len >= MSG_FLIGHT_MIN && !(msgflg & MSG_COPY) &&
+			    (f = flight_claim(o)) != NULL) {
+				r = msg_copy_in_flight(o, f, (uint32_t)link, prev,
+						       msgp, msgsz, wake, &nw);
+				break;
+			}
 			r = msg_copy_out(o, (uint32_t)link, msgp, msgsz, &last);
 			if (r < 0 || (msgflg & MSG_COPY))
 				break;
-			/* unlink, free the chain, account */
-			if (!jn_room(&o->jc, 12))
-				jn_commit(&o->jc);
-			if (prev) {
-				struct uipc_msghdr *p = chunk(o, prev);
-
-				jw32(&o->jc, &p->next_msg, READ_ONCE(h->next_msg));
-			} else {
-				jw32(&o->jc, &q->head, READ_ONCE(h->next_msg));
-			}
-			if (READ_ONCE(q->tail) == (uint32_t)link)
-				jw32(&o->jc, &q->tail, prev);
-			if (last == (uint32_t)link)
-				jw32(&o->jc, &h->next, READ_ONCE(q->free));
-			else
-				jw32(&o->jc, &((struct uipc_msgcont *)chunk(o, last))->next,
-				     READ_ONCE(q->free));
-			jw32(&o->jc, &q->free, (uint32_t)link);
-			jw32(&o->jc, &q->nfree, READ_ONCE(q->nfree) + READ_ONCE(h->nchunks));
-			jw64(&o->jc, &q->qnum, READ_ONCE(q->qnum) - 1);
-			jw64(&o->jc, &q->cbytes, READ_ONCE(q->cbytes) - len);
-			jw32(&o->jc, &q->lrpid, (uint32_t)proc_self()->pid);
-			msg_hint(q);
-			jws64(&o->jc, &q->rtime, ipc_now());
+			msg_unlink(o, (uint32_t)link, prev);
+			chain_free(o, (uint32_t)link, last, READ_ONCE(h->nchunks));
 			nw = msg_wake_mark(o, UIPC_MSGW_SEND, true, 0, wake);
 			break;
 		}
@@ -725,6 +857,10 @@ void msq_after_set(struct obj *o)
 
 void msq_rmid_locked(struct obj *o)
 {
+	/* a receiver may still be copying a message out: keep its bytes */
+	for (uint32_t i = 0; i < MSG_NFLIGHT; i++)
+		if (READ_ONCE(o->u.msg.flights[i].pid))
+			o->keep_memory = true;
 	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
 		struct uipc_msgwait *mw = &o->u.msg.slots[i];
 
