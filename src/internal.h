@@ -228,13 +228,9 @@ struct ipc_ops {
 	uint64_t (*held_usage)(struct obj *o);
 	/* the data area is reserved as it is used, not at creation */
 	bool lazy_data;
-	/* only the body's first page is reserved at creation; the type
-	 * reserves the rest (ipc_reserve) before it first writes there */
-	bool lazy_body_tail;
 };
 
 extern const struct ipc_ops msg_ops, sem_ops, shm_ops;
-size_t ipc_hot_end(const struct obj *o);
 int ipc_reserve(struct obj *o, uint64_t off, uint64_t len);
 const struct ipc_ops *ipc_ops_of(int type);
 

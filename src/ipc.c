@@ -89,10 +89,7 @@ int ipc_ptr_ok(const void *p)
 	return p && p != (const void *)-1 ? 0 : -EFAULT;
 }
 
-#define POPULATE_MAX	(64 << 10)	/* bytes mapped in at once on creation */
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
+#define POPULATE_MAX	(64 << 10)	/* header bytes mapped in at once on creation */
 
 static size_t align_up(size_t v, size_t a)
 {
@@ -850,19 +847,6 @@ int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 
 /* ---- creation ---- */
 
-/* End of the part of a file with its body at @off_body reserved at once. */
-static size_t hot_end(size_t off_body)
-{
-	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
-
-	return (off_body / ps + 1) * ps;
-}
-
-size_t ipc_hot_end(const struct obj *o)
-{
-	return hot_end(o->hdr->body_off);
-}
-
 /*
  * ipc_reserve - back bytes [@off, @off + @len) of @o's file with memory
  * (a full tmpfs fails here, not with SIGBUS on first use).  Object lock
@@ -897,7 +881,7 @@ static int obj_create(struct ns *ns, int type, int id,
 {
 	const struct ipc_ops *ops = ipc_ops_of(type);
 	const struct proc_self *me = proc_self();
-	size_t body, jsize, data, off_body, size, hot;
+	size_t body, jsize, data, off_body, size;
 	char tmp[64], name[64];
 	struct uipc_hdr *h;
 	struct obj *o;
@@ -923,34 +907,22 @@ static int obj_create(struct ns *ns, int type, int id,
 	 * fails here, not with SIGBUS later.  Lazily backed data is left out
 	 * of the reservation and only sized.
 	 */
-	hot = ops->lazy_body_tail ? hot_end(off_body) : size - data;
-	if (hot < size - data && !ops->lazy_data && data) {
-		/* the header's page and the data: the body's tail is a hole */
-		err = posix_fallocate(fd, 0, hot);
-		if (!err)
-			err = posix_fallocate(fd, (off_t)(size - data), data);
-	} else {
-		err = posix_fallocate(fd, 0, ops->lazy_data ? size - data : size);
-		if (!err && ops->lazy_data && ftruncate(fd, size) < 0)
-			err = errno;
-	}
+	err = posix_fallocate(fd, 0, ops->lazy_data ? size - data : size);
+	if (!err && ops->lazy_data && ftruncate(fd, size) < 0)
+		err = errno;
 	if (err) {
 		err = err == ENOSPC || err == EFBIG ? -ENOMEM : -err;
 		goto fail_fd;
 	}
-	/* we write the header and body at once: fault a small file in now
-	 * (but not a hole: that would fill it) */
-	m = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | (size <= POPULATE_MAX && hot >= size - data ?
-			       MAP_POPULATE : 0), fd, 0);
+	/* we write the header and body at once: a page fault costs about as
+	 * much as six system calls in a VM, so map a small file in now */
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
 		err = -errno;
 		goto fail_fd;
 	}
-	/* a page fault costs several system calls in a VM: map the header's
-	 * page in now (best effort: kernels before 5.14 say EINVAL) */
-	if (size <= POPULATE_MAX && hot < size - data)
-		madvise(m, hot, MADV_POPULATE_WRITE);
+	if (size - data <= POPULATE_MAX)
+		madvise(m, size - data, MADV_POPULATE_WRITE);	/* 5.14+ */
 	h = m;
 	h->magic = UIPC_MAGIC;
 	h->version = UIPC_FORMAT_VERSION;

@@ -324,8 +324,7 @@ struct uipc_shmseg {
 	uint32_t att_off;	/* offset of struct uipc_shmatt[att_cap] */
 	uint32_t att_cap;
 	uint32_t att_hw;	/* entries ever used: scans stop here */
-	uint32_t att_resv;	/* 1: the whole table is backed by memory
-				 * (at first only the header's page is) */
+	uint32_t pad2;
 	uint64_t reserved;	/* zero */
 };
 
@@ -333,11 +332,12 @@ struct uipc_shmseg {
 struct uipc_shmatt {
 	uint32_t pid;		/* 0: free */
 	uint32_t count;
-	uint64_t start;
+	uint32_t start;		/* start time, low 32 bits (with the pid,
+				 * enough to tell a reused pid) */
 };
 
 _Static_assert(sizeof(struct uipc_shmseg) == 80, "uipc_shmseg");
-_Static_assert(sizeof(struct uipc_shmatt) == 16, "uipc_shmatt");
+_Static_assert(sizeof(struct uipc_shmatt) == 12, "uipc_shmatt");
 
 /* ------------------------------------------------------------------ */
 /* The registry (ns.c). */

@@ -138,7 +138,8 @@ const struct proc_self *proc_self(void)
 
 /*
  * proc_alive - is process (pid, start) still running?
- * @start: its start time, or 0 when unknown (then the pid alone decides).
+ * @start: its start time, or 0 when unknown (then the pid alone decides),
+ *         or its low 32 bits.
  *
  * Dead means: no such pid, a zombie, or a different process under that pid.
  */
@@ -155,7 +156,9 @@ bool proc_alive(pid_t pid, uint64_t start)
 		return errno != ENOENT && errno != ESRCH;
 	if (state == 'Z' || state == 'X' || state == 'x')
 		return false;
-	if (start && now_start != start)
+	/* a start time kept in 32 bits (shm attach table) matches its low half */
+	if (start && now_start != start &&
+	    (start > UINT32_MAX || (uint32_t)now_start != start))
 		return false;
 	return true;
 }

@@ -157,7 +157,6 @@ const struct ipc_ops shm_ops = {
 	.check_usage = shm_check_usage,
 	.validate = shm_validate,
 	.held_usage = shm_held,
-	.lazy_body_tail = true,
 };
 
 int shm_get(key_t key, size_t size, int shmflg)
@@ -180,7 +179,7 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 		struct uipc_shmatt *a = att_at(o, i);
 		uint32_t p = READ_ONCE(a->pid);
 
-		if (p == pid && READ_ONCE(a->start) == start) {
+		if (p == pid && READ_ONCE(a->start) == (uint32_t)start) {
 			e = a;
 			break;
 		}
@@ -191,25 +190,14 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 		if (delta < 0)
 			return 0;
 		if (!free_e) {
-			int err;
-
 			if (hw >= SHM_ATT_CAP)
 				return -ENOMEM;	/* attach table full; see docs */
 			free_e = att_at(o, hw);
-			/* the table's tail is reserved when first reached */
-			if ((uint64_t)((char *)(free_e + 1) - o->base) >
-				    ipc_hot_end(o) && !READ_ONCE(s->att_resv)) {
-				err = ipc_reserve(o, s->att_off, SHM_ATT_CAP *
-						  sizeof(struct uipc_shmatt));
-				if (err)
-					return err;
-				jw32(&o->jc, &s->att_resv, 1);
-			}
 			jw32(&o->jc, &s->att_hw, hw + 1);
 		}
 		e = free_e;
 		jw32(&o->jc, &e->count, 0);
-		jw64(&o->jc, &e->start, start);
+		jw32(&o->jc, &e->start, (uint32_t)start);
 		jw32(&o->jc, &e->pid, pid);
 	}
 	if (delta < 0 && (uint32_t)-delta > READ_ONCE(e->count))
@@ -283,7 +271,7 @@ static void shm_verify(struct obj *o)
 		if (!pid)
 			continue;
 		have = (int)READ_ONCE(a->count);
-		if (pid == (uint32_t)me->pid && start == me->start)
+		if (pid == (uint32_t)me->pid && start == (uint32_t)me->start)
 			real = own_count(o->id);
 		else if (!proc_alive((pid_t)pid, start))
 			real = 0;

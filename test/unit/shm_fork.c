@@ -438,13 +438,13 @@ Test(shm_fork, posix_spawn_child_holds_nothing)
 }
 
 /*
- * The attach table's first entries share the header's page; the rest is
- * backed only when the table grows there.  256 processes fit (the
- * documented limit), the 257th gets ENOMEM, and the counts stay exact.
+ * The attach table is scanned only up to its high-water mark: 256
+ * processes fit (the documented limit), the 257th gets ENOMEM, and the
+ * counts stay exact as it fills and empties.
  */
 #define MANY	255
 
-Test(shm_fork, attach_table_grows_past_its_first_page, .timeout = 120)
+Test(shm_fork, attach_table_holds_256_processes, .timeout = 120)
 {
 	int up[2], go_[2];
 	pid_t kids[MANY];
