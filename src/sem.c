@@ -210,6 +210,9 @@ int sem_get(key_t key, int nsems, int semflg)
 
 	if (nsems < 0 || nsems > 65535)
 		return -EINVAL;
+	/* 0 (any size, for an existing set) is within every SEMMSL */
+	if (nsems == 0)
+		return ipcget(UIPC_T_SEM, &p);
 	lim_quick(&lim);
 	if (nsems > lim.semmsl) {
 		lim_get_type(&lim, UIPC_T_SEM);	/* raised a moment ago? */
