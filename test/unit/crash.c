@@ -18,6 +18,8 @@
  * counters that match the contents, and progress between kills (a wedged
  * object fails the test by deadline rather than by hanging it).
  */
+#include <sys/syscall.h>
+
 #include "helpers.h"
 
 TestSuite(crash, .init = t_setup, .fini = t_teardown, .timeout = 240);
@@ -895,8 +897,14 @@ static int die_in_copy(void *arg)
 	char *m = mmap(NULL, (size_t)ps * 3, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
+	struct { void *handler; unsigned long flags; void *restorer;
+		 unsigned long mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+
 	CHILD_CHECK(m != MAP_FAILED);
 	CHILD_OK(munmap(m + 2 * ps, (size_t)ps));
+	/* die of the fault itself, also where a sanitizer catches SIGSEGV
+	 * (the raw system call: its sigaction() would be intercepted) */
+	CHILD_OK(syscall(SYS_rt_sigaction, SIGSEGV, &dfl, NULL, 8));
 	/* room for the type and 8 KiB of text, but only ~8 KiB mapped */
 	uipc_msgrcv((int)(intptr_t)arg, m + 2 * ps - 4096 - sizeof(long),
 		    8192, 0, 0);
