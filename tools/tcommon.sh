@@ -158,3 +158,24 @@ strip_sem_pids() {
 as_util_linux() {
 	sed -e 's/^[^ ]*uipc\(s\|rm\|mk\): /ipc\1: /' -e 's/uipc\(s\|rm\|mk\)/ipc\1/g'
 }
+
+# poll SECONDS CMD...: until CMD succeeds; fails after the deadline.
+poll() {
+	_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# end_test PID...: kill and reap the test's processes, remove every uipc
+# object ($UIPCRM), and the scratch directory.  For an EXIT trap.
+end_test() {
+	for p in "$@"; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	"$UIPCRM" -a 2>/dev/null
+	rm -rf "$T"
+}

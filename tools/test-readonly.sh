@@ -28,25 +28,9 @@ UIPCRM=$B/tools/uipcrm
 UHOLD=$B/tools/uhold
 kids=''
 
-cleanup() {
-	for p in $kids; do
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	"$UIPCRM" -a 2>/dev/null
-	rm -rf "$T"
-}
+cleanup() { end_test $kids; }
 trap cleanup EXIT
 
-# poll SECONDS CMD...: until CMD succeeds; fails after the deadline.
-poll() {
-	_end=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.05
-	done
-}
 
 # snap DIR: every file's name, size, mode, mtime, owner, and content hash.
 snap() {

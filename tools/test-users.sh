@@ -21,25 +21,9 @@ UIPCMK=$B/tools/uipcmk
 hpid=''
 lpid=''
 
-cleanup() {
-	for p in $hpid $lpid; do
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	"$UIPCRM" -a 2>/dev/null
-	rm -rf "$T"
-}
+cleanup() { end_test $hpid $lpid; }
 trap cleanup EXIT
 
-# poll SECONDS CMD...: until CMD succeeds; fails after the deadline.
-poll() {
-	_end=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.05
-	done
-}
 
 # mk OPTION...: create with uipcmk, print the id.
 mk() { "$UIPCMK" "$@" | sed -n 's/.* id: //p'; }
