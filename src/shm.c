@@ -399,6 +399,8 @@ static struct attach *att_take_overlapping(void *p, size_t len)
 	return out;
 }
 
+static int dup_refused;	/* mremap(old_size 0) said EINVAL once */
+
 void *shm_at(int shmid, const void *shmaddr, int shmflg)
 {
 	const struct proc_self *me;
@@ -466,7 +468,9 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	 * others open the file with the access asked for, so that a
 	 * read-only attachment can never be made writable with mprotect.
 	 */
-	dup = !(shmflg & (SHM_RDONLY | SHM_EXEC)) && (!addr || (shmflg & SHM_REMAP));
+	dup = !(shmflg & (SHM_RDONLY | SHM_EXEC)) && (!addr || (shmflg & SHM_REMAP)) &&
+	      READ_ONCE(dup_refused) == 0;
+again:
 	fd = -1;
 	if (!dup) {
 		ns = ns_get();
@@ -496,6 +500,14 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 			p = mremap(o->base + off, 0, a->len,
 				   MREMAP_MAYMOVE | (addr ? MREMAP_FIXED : 0),
 				   (void *)addr);
+			if (p == MAP_FAILED && errno == EINVAL) {
+				/* not supported here (valgrind, for one):
+				 * map the file from now on */
+				WRITE_ONCE(dup_refused, 1);
+				ipc_obj_unlock(o);
+				dup = false;
+				goto again;
+			}
 			err = p == MAP_FAILED ? -errno : 0;
 		} else {
 			p = mmap((void *)addr, a->len, prot, flags, fd, (off_t)off);
