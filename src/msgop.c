@@ -323,26 +323,6 @@ static bool fits(struct uipc_msq *q, size_t msgsz)
 }
 
 /*
- * Before taking the lock: while the queue is empty (@recv) or has no room
- * for @size bytes and the partner last ran on another CPU, watch it for
- * a moment; the partner usually delivers or drains within microseconds.
- * Racy reads, only a hint: the caller decides under the lock.
- */
-static void msg_prespin(struct obj *o, bool recv, size_t size)
-{
-	struct uipc_msq *q = o->u.msg.q;
-
-	for (int i = 0; i < MSG_SPINS; i++) {
-		uint64_t seq = READ_ONCE(q->opseq);
-
-		if (recv ? READ_ONCE(q->qnum) != 0 : fits(q, size))
-			return;
-		if (!wt_spin(&q->opseq, 8, seq, msg_partner_cpu(q)))
-			return;
-	}
-}
-
-/*
  * Store a message at the tail.  Lock held.  0, 1 (no room), or -errno.
  * The free list keeps the order of the chains returned to it, so its
  * links already chain the chunks we take: one pass fills them (no walk
@@ -457,8 +437,6 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 		ipc_obj_put(o);
 		return -EACCES;
 	}
-	if (!(msgflg & IPC_NOWAIT))
-		msg_prespin(o, false, msgsz);
 	ipc_obj_lock(o);
 	for (;;) {
 		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
@@ -736,8 +714,6 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		ipc_obj_put(o);
 		return -EACCES;
 	}
-	if (!(msgflg & (IPC_NOWAIT | MSG_COPY)))
-		msg_prespin(o, true, 0);
 	ipc_obj_lock(o);
 	for (;;) {
 		struct uipc_msq *q = o->u.msg.q;
