@@ -31,6 +31,7 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void proc_atfork_child(void)
 {
 	self_valid = 0;
+	proc_refresh_creds();	/* a child often changes them first */
 }
 
 static void proc_register_atfork(void)

@@ -1352,3 +1352,30 @@ Test(ns, file_owner_and_mode_follow_ipc_set)
 		assert_ok(rmid(t, id));
 	}
 }
+
+/*
+ * A fork child checks operations with its own credentials: the parent's,
+ * fetched before the fork, must not carry over into a child that drops
+ * its privileges before its first call.
+ */
+Test(ns, fork_child_uses_its_own_credentials)
+{
+	struct { long type; char text[8]; } m = { 1, "x" };
+	int id;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to change uid");
+	id = assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
+	assert_ok(uipc_msgsnd(id, &m, 1, 0));	/* credentials fetched */
+	pid = t_fork();
+	if (pid == 0) {
+		CHILD_OK(setgid(65534));
+		CHILD_OK(setuid(65534));
+		CHILD_ERRNO(uipc_msgsnd(id, &m, 1, IPC_NOWAIT), EACCES);
+		CHILD_ERRNO(uipc_msgrcv(id, &m, 8, 0, IPC_NOWAIT), EACCES);
+		_exit(0);
+	}
+	t_wait_ok(pid);
+	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+}
