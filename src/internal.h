@@ -16,7 +16,6 @@
 #include <sys/types.h>
 #include <signal.h>
 #include <time.h>
-#include <sys/types.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 
@@ -66,6 +65,15 @@ bool proc_in_group(gid_t gid);
 bool proc_uid_valid(uint32_t uid);
 bool proc_init_userns(void);	/* capable(CAP_SYS_RESOURCE) */
 bool proc_gid_valid(uint32_t gid);
+
+/* CLOCK_MONOTONIC in nanoseconds (vDSO: no system call). */
+static inline int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000L + t.tv_nsec;
+}
 
 /* ---- futex.c ---- */
 int fx_wait(uint32_t *word, uint32_t val, const struct timespec *deadline);

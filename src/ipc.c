@@ -477,14 +477,6 @@ void ipc_obj_unlock(struct obj *o)
 #define VIEW_TRIES	16		/* snapshot pairs before giving up */
 #define VIEW_REUSE_NS	10000000L	/* a view serves 10 ms of calls */
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000L + t.tv_nsec;
-}
-
 /* Copy @n words, each read whole (no torn 4- or 8-byte field). */
 static void copy_words(uint64_t *dst, const uint64_t *src, size_t n)
 {

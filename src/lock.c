@@ -56,9 +56,8 @@ static int lk_lock_slow(struct uipc_lock *l)
 	uint32_t w;
 
 	/* spin first: holders keep the lock for a microsecond or two */
-	struct timespec t0, t;
+	int64_t t0 = mono_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 1;; i++) {
 		w = READ_ONCE(l->word);
 		if (w == 0 && cas(&l->word, &w, mine))
@@ -66,9 +65,7 @@ static int lk_lock_slow(struct uipc_lock *l)
 		cpu_relax();
 		if (i % LK_SPINS)
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
-		    (t.tv_nsec - t0.tv_nsec) > LK_SPIN_NS)
+		if (mono_ns() - t0 > LK_SPIN_NS)
 			break;
 	}
 	for (;;) {

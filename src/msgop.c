@@ -29,9 +29,8 @@
  * while a sender fills the next one; then the chain goes back.  The
  * chain of a receiver that died copying is reclaimed when records or
  * chunks run short (flight_reap), and removal keeps the memory while a
- * copy may be in flight.  Chains
- * are mostly consecutive chunks, which next_link() turns into memory-level
- * parallelism when copying.  Waiters (struct uipc_msgwait) are woken to
+ * copy may be in flight.  Chains are mostly consecutive chunks, which
+ * next_link() turns into memory-level parallelism when copying.  Waiters (struct uipc_msgwait) are woken to
  * retry: the first matching receiver when a message arrives, every sender
  * when room is made.
  */

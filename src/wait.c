@@ -128,12 +128,12 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 
 bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu)
 {
-	struct timespec t0, t;
 	int cpu = sched_getcpu();
+	int64_t t0;
 
 	if (!partner_cpu || cpu < 0 || (uint32_t)cpu + 1 == partner_cpu)
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_ns();
 	for (;;) {
 		for (int i = 0; i < 64; i++) {
 			uint64_t v = width == 4 ? READ_ONCE(*(const uint32_t *)word) :
@@ -143,9 +143,7 @@ bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu)
 				return true;
 			cpu_relax();
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
-		    (t.tv_nsec - t0.tv_nsec) > WT_SPIN_NS)
+		if (mono_ns() - t0 > WT_SPIN_NS)
 			return false;
 	}
 }
