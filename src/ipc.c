@@ -863,8 +863,21 @@ int ipc_reserve(struct obj *o, uint64_t off, uint64_t len)
 
 
 
+/* Create object file @name, replacing an orphan; a descriptor or -errno. */
+static int obj_file_create(int dirfd, const char *name)
+{
+	for (int tries = 0;; tries++) {
+		int fd = openat(dirfd, name, O_CREAT | O_EXCL | O_RDWR |
+				O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		if (fd >= 0 || errno != EEXIST || tries)
+			return fd >= 0 ? fd : -errno;
+		unlinkat(dirfd, name, 0);
+	}
+}
+
 /*
- * Build a new object's file under no name, then publish it as <type>.<id>.
+ * Build a new object's file, then publish it as <type>.<id>.
  * Called with the registry locked and the entry RESERVED.  On success the
  * object is mapped and in the cache.
  */
@@ -874,7 +887,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	const struct ipc_ops *ops = ipc_ops_of(type);
 	const struct proc_self *me = proc_self();
 	size_t body, jsize, data, off_body, size;
-	char tmp[64], name[64];
+	char name[64];
 	struct uipc_hdr *h;
 	struct obj *o;
 	int fd, err;
@@ -891,7 +904,14 @@ static int obj_create(struct ns *ns, int type, int id,
 	if (off_body + body > UINT32_MAX)
 		return -ENOMEM;
 
-	fd = ns_tmpfile(ns_dir(ns), tmp, sizeof(tmp));
+	/*
+	 * The file gets its final name at once: nobody opens it before the
+	 * registry entry, RESERVED until we return, says LIVE, and a crash
+	 * leaves a RESERVED entry whose file the registry repair deletes.
+	 * A name still there is an orphan of a creator that died.
+	 */
+	ns_obj_name(name, sizeof(name), type, id);
+	fd = obj_file_create(ns_dir(ns), name);
 	if (fd < 0)
 		return fd == -ENOSPC ? -ENOMEM : fd;
 	/*
@@ -962,10 +982,6 @@ static int obj_create(struct ns *ns, int type, int id,
 		err = -errno;
 		goto fail_obj;
 	}
-	ns_obj_name(name, sizeof(name), type, id);
-	err = ns_publish(ns_dir(ns), fd, tmp, name, true);
-	if (err)
-		goto fail_obj;
 	close(fd);
 	pthread_once(&cache_once, cache_init);
 	if (threaded())
@@ -978,8 +994,7 @@ static int obj_create(struct ns *ns, int type, int id,
 fail_obj:
 	obj_unmap(o);
 fail_fd:
-	if (tmp[0])
-		unlinkat(ns_dir(ns), tmp, 0);
+	unlinkat(ns_dir(ns), name, 0);
 	close(fd);
 	return err;
 }
