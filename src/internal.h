@@ -200,6 +200,10 @@ struct obj {
 	bool view;			/* a private copy (ipc_view()) */
 	bool counted;			/* we added to hdr->mappers */
 	bool keep_memory;		/* removal must not punch it out */
+	int guard;			/* our SIGBUS guard entry, -1: none */
+	bool lent_once;			/* shm: the data part was lent before */
+	size_t lent_from;		/* offset from which the mapping was
+					 * handed to an attachment (0: not) */
 	struct obj *cached_view;	/* the last view of this object */
 	int64_t cached_ns;		/* when it was taken (CLOCK_MONOTONIC) */
 };
@@ -266,7 +270,8 @@ int ipc_stat_get(int type, int idx, bool by_id, bool any, struct obj **op);
 int ipc_max_idx(int type);
 int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
 int ipc_ptr_ok(const void *p);
-void ipc_guard_add(void *p, size_t len);
+int ipc_guard_add(void *p, size_t len);
+void ipc_lend_tail(struct obj *o, size_t from);
 int64_t ipc_now(void);
 
 /* ---- wait.c: waiter slots ---- */

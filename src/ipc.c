@@ -174,7 +174,7 @@ static void guard_install(void)
 	sigaction(SIGBUS, &sa, &guard_old);
 }
 
-void ipc_guard_add(void *p, size_t len)
+int ipc_guard_add(void *p, size_t len)
 {
 	pthread_once(&guard_once, guard_install);
 	for (int i = 0; i < GUARD_MAX; i++) {
@@ -182,19 +182,31 @@ void ipc_guard_add(void *p, size_t len)
 
 		if (cas(&guard[i].lo, &z, (uintptr_t)p)) {
 			WRITE_ONCE(guard[i].hi, (uintptr_t)p + len);
-			return;
+			return i;
 		}
 	}
+	return -1;
 }
 
-static void guard_del(void *p)
+static void guard_del(int i)
 {
-	for (int i = 0; i < GUARD_MAX; i++)
-		if (READ_ONCE(guard[i].lo) == (uintptr_t)p) {
-			WRITE_ONCE(guard[i].hi, 0);
-			WRITE_ONCE(guard[i].lo, 0);
-			return;
-		}
+	if (i < 0 || i >= GUARD_MAX)
+		return;
+	WRITE_ONCE(guard[i].hi, 0);
+	WRITE_ONCE(guard[i].lo, 0);
+}
+
+/*
+ * ipc_lend_tail - the part of @o's mapping from @from on now belongs to an
+ * attachment (shm_at): we no longer unmap it, guard it or punch through
+ * it (0: all of it is ours again).  Object lock held.
+ */
+void ipc_lend_tail(struct obj *o, size_t from)
+{
+	if (o->guard >= 0 && o->guard < GUARD_MAX)
+		WRITE_ONCE(guard[o->guard].hi,
+			   (uintptr_t)o->base + (from ? from : o->size));
+	o->lent_from = from;
 }
 
 static void view_free(struct obj *v);
@@ -205,8 +217,8 @@ static void obj_unmap(struct obj *o)
 		fetch_sub(&o->hdr->mappers, 1);
 	if (o->cached_view)
 		view_free(o->cached_view);
-	guard_del(o->base);
-	munmap(o->base, o->size);
+	guard_del(o->guard);
+	munmap(o->base, o->lent_from ? o->lent_from : o->size);
 	free(o->priv);
 	free(o);
 }
@@ -273,6 +285,7 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return ERR_PTR(-ENOMEM);
+	o->guard = -1;
 	/* map what the header says; a shorter file is corrupt */
 	p = mmap(NULL, sizeof(struct uipc_hdr), PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
@@ -299,7 +312,7 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	o->base = p;
 	o->size = fsz;
 	o->hdr = p;
-	ipc_guard_add(p, fsz);
+	o->guard = ipc_guard_add(p, fsz);
 	if (!ipc_readonly()) {
 		fetch_add(&o->hdr->mappers, 1);
 		o->counted = true;
@@ -790,7 +803,8 @@ void ipc_unlink(struct obj *o)
 	 * our own mapping if we can (one system call).
 	 */
 	if (o->size > keep && READ_ONCE(o->hdr->mappers) > 1 && !o->keep_memory &&
-	    madvise(o->base + keep, o->size - keep, MADV_REMOVE) < 0) {
+	    (o->lent_from ||
+	     madvise(o->base + keep, o->size - keep, MADV_REMOVE) < 0)) {
 		fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0) {
 			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
@@ -933,8 +947,10 @@ static int obj_create(struct ns *ns, int type, int id,
 		err = -errno;
 		goto fail_fd;
 	}
-	if (size - data <= POPULATE_MAX)
-		madvise(m, size - data, MADV_POPULATE_WRITE);	/* 5.14+ */
+	if (size <= POPULATE_MAX)
+		madvise(m, size, MADV_POPULATE_WRITE);	/* 5.14+ */
+	else if (size - data <= POPULATE_MAX)
+		madvise(m, size - data, MADV_POPULATE_WRITE);
 	h = m;
 	h->magic = UIPC_MAGIC;
 	h->version = UIPC_FORMAT_VERSION;
@@ -970,7 +986,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	o->size = size;
 	o->hdr = h;
 	o->counted = true;
-	ipc_guard_add(m, size);
+	o->guard = ipc_guard_add(m, size);
 	err = jn_init(&o->jc, m, size, h->journal_off, h->journal_size);
 	if (!err)
 		err = ops->init(o, p);

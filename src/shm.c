@@ -114,6 +114,8 @@ static int shm_validate(struct obj *o)
 	    s->data_off < (uint64_t)h->body_off + h->body_size)
 		return UIPC_CORRUPT;
 	o->u.shm.seg = s;
+	/* the journal never reaches into the data (which may be lent out) */
+	o->jc.size = s->data_off;
 	return 0;
 }
 
@@ -399,6 +401,43 @@ static struct attach *att_take_overlapping(void *p, size_t len)
 	return out;
 }
 
+/*
+ * lend_data - the first read-write attach in this process at an address
+ * of the kernel's choosing gets the data part of the cached mapping
+ * itself (from @off): a segment we created has those pages mapped in
+ * already, so that attach costs no page fault.  The cached mapping then
+ * stops at @off.  Returns 1 if lent, 0 if the caller should duplicate
+ * the cached data part as usual, -1 if we have none (lent and still
+ * attached, or its room taken: map the file).  Object lock held.
+ */
+static int lend_data(struct obj *o, uint64_t off)
+{
+	if (o->view)
+		return 0;
+	if (!o->lent_once) {
+		/*
+		 * The attachment must be a mapping of its own, as the
+		 * kernel's are, for shm_verify() in other processes to
+		 * count it in our /proc/PID/maps: set the header part's
+		 * flags apart (it has no place in a core dump anyway).
+		 */
+		if (madvise(o->base, off, MADV_DONTDUMP) < 0)
+			return 0;
+		o->lent_once = true;
+		ipc_lend_tail(o, off);
+		return 1;
+	}
+	if (o->lent_from) {
+		/* detached since: grow back in place, duplicate from then on */
+		if (o->lent_from != off ||
+		    mremap(o->base, off, o->size, 0) == MAP_FAILED)
+			return -1;
+		madvise(o->base, o->size, MADV_DODUMP);
+		ipc_lend_tail(o, 0);
+	}
+	return 0;
+}
+
 static int dup_refused;	/* mremap(old_size 0) said EINVAL once */
 
 void *shm_at(int shmid, const void *shmaddr, int shmflg)
@@ -408,6 +447,7 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	int prot, acc, oflags, flags = MAP_SHARED, fd, err;
 	struct attach *a, *replaced;
 	bool dup;
+	int lent = 0;
 	struct ns *ns;
 	struct obj *o;
 	char name[64];
@@ -496,6 +536,14 @@ again:
 		if (off % (uint64_t)page_size() || off > o->size ||
 		    a->len != o->size - off || !a->len) {
 			err = UIPC_CORRUPT;
+		} else if (dup && !addr && (lent = lend_data(o, off)) > 0) {
+			p = o->base + off;
+			err = 0;
+		} else if (dup && (lent < 0 || o->lent_from)) {
+			/* the cached mapping's data is an attachment */
+			ipc_obj_unlock(o);
+			dup = false;
+			goto again;
 		} else if (dup) {
 			p = mremap(o->base + off, 0, a->len,
 				   MREMAP_MAYMOVE | (addr ? MREMAP_FIXED : 0),

@@ -180,6 +180,30 @@ SCENARIO(shm_rdonly, 0)
 	R(X_shmdt(w));
 }
 
+/* A detached address faults; the memory is there for the next attach. */
+SCENARIO(shm_detached_faults, 0)
+{
+	int id = obj_get_sz(K_SHM, KEY1, 2 * PAGE, IPC_CREAT | 0600);
+	char *a = RPTR(X_shmat(id, NULL, 0));
+	volatile char *v = a;
+	pid_t c;
+
+	strcpy(a + PAGE, "kept");
+	R(X_shmdt(a));
+	CHILD(c) {
+		signal(SIGSEGV, SIG_DFL);	/* not a sanitizer's handler */
+		tr("touching the detached address");
+		v[PAGE] = 'x';
+		tr("touch did not fault");
+	}
+	tr_wait(c);
+	a = RPTR(X_shmat(id, NULL, 0));
+	tr("attached again: %s", a + PAGE);
+	st_shm(id);
+	R(X_shmdt(a));
+	st_shm(id);
+}
+
 /* shmdt only accepts the start of an attachment. */
 SCENARIO(shm_dt_einval, 0)
 {

@@ -516,3 +516,103 @@ Test(shm_fork, rdonly_cannot_be_made_writable)
 	assert_ok(uipc_shmdt(rw));
 	assert_ok(uipc_shmctl(id, IPC_RMID, NULL));
 }
+
+/* -------------------------------------------- the creator's first attach */
+
+/*
+ * The first read-write attach in a process is the data part of the
+ * library's own mapping of the segment, split off (see lend_data() in
+ * src/shm.c).  It must behave as any attachment: gone at shmdt, counted
+ * by other processes, and the memory still reachable by later attaches.
+ */
+Test(shm_fork, first_attach_faults_after_shmdt)
+{
+	int id = assert_ok(uipc_shmget(IPC_PRIVATE, 8192, 0600));
+	char *p = uipc_shmat(id, NULL, 0);
+	pid_t pid;
+	int st;
+
+	cr_assert_neq(p, (void *)-1);
+	strcpy(p + 4096, "kept");
+	assert_ok(uipc_shmdt(p));
+	pid = t_fork();
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);	/* not a sanitizer's handler */
+		((volatile char *)p)[4096] = 'x';
+		_exit(0);
+	}
+	st = t_wait_status(pid);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+		  "touching a detached address: %s", t_status_str(st));
+	p = uipc_shmat(id, NULL, 0);
+	cr_assert_neq(p, (void *)-1);
+	cr_assert_str_eq(p + 4096, "kept");
+	cr_assert_eq(t_nattch(id), 1);
+	assert_ok(uipc_shmdt(p));
+	cr_assert_eq(t_nattch(id), 0);
+	assert_ok(uipc_shmctl(id, IPC_RMID, NULL));
+}
+
+/* Its old place taken by another mapping, a later attach goes elsewhere. */
+Test(shm_fork, attach_after_first_place_taken)
+{
+	int id = assert_ok(uipc_shmget(IPC_PRIVATE, 8192, 0600));
+	char *p = uipc_shmat(id, NULL, 0), *anon, *q, *r;
+
+	cr_assert_neq(p, (void *)-1);
+	memset(p, 's', 8192);
+	assert_ok(uipc_shmdt(p));
+	anon = mmap(p, 8192, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	cr_assert_eq(anon, p, "the detached range was not free");
+	memset(anon, 'a', 8192);
+	q = uipc_shmat(id, NULL, 0);
+	r = uipc_shmat(id, NULL, 0);
+	cr_assert_neq(q, (void *)-1);
+	cr_assert_neq(r, (void *)-1);
+	cr_assert(q != anon && r != anon && q != r);
+	cr_assert(q[0] == 's' && q[8191] == 's' && r[4096] == 's');
+	q[1] = 'q';
+	cr_assert_eq(r[1], 'q');
+	cr_assert_eq(t_nattch(id), 2);
+	assert_ok(uipc_shmdt(q));
+	assert_ok(uipc_shmdt(r));
+	cr_assert_eq(t_nattch(id), 0);
+	/* removal unmaps the library's own mapping: not what is there now */
+	assert_ok(uipc_shmctl(id, IPC_RMID, NULL));
+	for (int i = 0; i < 8192; i++)
+		cr_assert_eq(anon[i], 'a', "the anonymous page changed at %d", i);
+	munmap(anon, 8192);
+}
+
+/* Another process counts a creator's first attachment (and its death). */
+Test(shm_fork, creators_first_attach_counted_by_others)
+{
+	struct t_pipe up = t_pipe_new(), go_on = t_pipe_new();
+	int *idp = t_shared(sizeof(int));
+	pid_t pid;
+	char c;
+
+	pid = t_fork();
+	if (pid == 0) {
+		int id = uipc_shmget(IPC_PRIVATE, 8192, 0600);
+		char *p = id < 0 ? (void *)-1 : uipc_shmat(id, NULL, 0);
+
+		CHILD_CHECK(p != (void *)-1, "shmget/shmat: %s",
+			    t_errname(errno));
+		p[0] = 1;
+		*idp = id;
+		t_signal_byte(up, 'r');
+		while (read(go_on.r, &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	cr_assert_eq(t_wait_byte(up), 'r');
+	cr_assert_eq(t_nattch(*idp), 1, "nattch %ld of the creator's attachment",
+		     t_nattch(*idp));
+	t_kill_wait(pid);
+	cr_assert_eq(t_nattch(*idp), 0, "nattch %ld after the creator died",
+		     t_nattch(*idp));
+	assert_ok(uipc_shmctl(*idp, IPC_RMID, NULL));
+	t_assert_shm_gone(*idp);
+}
