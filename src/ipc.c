@@ -1055,10 +1055,23 @@ static int ipcget_new(struct ns *ns, struct jctx *rjc, int type,
 		if (err)
 			return err;
 	}
-	id = ns_alloc_id(ns, type, rjc, p->key, &e);
-	if (id < 0)
-		return id;
-	err = obj_create(ns, type, id, p);
+	for (int tries = 0;; tries++) {
+		id = ns_alloc_id(ns, type, rjc, p->key, &e);
+		if (id < 0)
+			return id;
+		err = obj_create(ns, type, id, p);
+		if (err != -EEXIST || tries == 8)
+			break;
+		/*
+		 * The name is held by the orphan of a creator of another
+		 * user that died (the directory is sticky, so neither the
+		 * repair nor we may delete it): skip that id, as a kernel
+		 * id never fails with EEXIST.  Commit that (a consistent
+		 * state) to keep the registry journal within its bounds.
+		 */
+		ns_free_idx(ns, type, rjc, ipc_idx(id));
+		jn_commit(rjc);
+	}
 	if (err) {
 		jn_rollback(rjc);
 		return err;

@@ -1379,3 +1379,47 @@ Test(ns, fork_child_uses_its_own_credentials)
 	t_wait_ok(pid);
 	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
 }
+
+/*
+ * A creator killed while building its object leaves the object's file
+ * under its final name (see obj_create()); in the shared 1777 directory
+ * only its owner (or root) may delete it, so the registry repair run by
+ * another user leaves it there, and the registry hands out the same id
+ * again.  Another user's shmget(IPC_PRIVATE) must still succeed (the
+ * kernel's never fails with EEXIST), now and every time after.
+ */
+Test(ns, orphan_of_another_user_does_not_block_creation)
+{
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to change uid");
+	pid = t_fork();
+	if (pid == 0) {
+		int fd;
+
+		become_nobody();
+		fd = open(t_obj_path("shm", 0), O_CREAT | O_EXCL | O_RDWR, 0600);
+		CHILD_OK(fd);
+		CHILD_OK(ftruncate(fd, 8192));
+		close(fd);
+		_exit(0);
+	}
+	t_wait_ok(pid);
+	pid = t_fork();
+	if (pid == 0) {
+		CHILD_OK(setgroups(0, NULL));
+		CHILD_OK(setgid(65533));
+		CHILD_OK(setuid(65533));
+		for (int i = 0; i < 3; i++) {
+			int id = uipc_shmget(IPC_PRIVATE, 4096, 0600);
+
+			CHILD_CHECK(id >= 0, "shmget #%d as another user: %s",
+				    i, t_errname(errno));
+			CHILD_OK(uipc_shmctl(id, IPC_RMID, NULL));
+		}
+		_exit(0);
+	}
+	t_wait_ok(pid);
+	unlink(t_obj_path("shm", 0));
+}
