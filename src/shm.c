@@ -404,13 +404,14 @@ static struct attach *att_take_overlapping(void *p, size_t len)
 /*
  * lend_data - the first read-write attach in this process at an address
  * of the kernel's choosing gets the data part of the cached mapping
- * itself (from @off): a segment we created has those pages mapped in
- * already, so that attach costs no page fault.  The cached mapping then
- * stops at @off.  Returns 1 if lent, 0 if the caller should duplicate
- * the cached data part as usual, -1 if we have none (lent and still
- * attached, or its room taken: map the file).  Object lock held.
+ * itself (from @off, @len bytes): a segment we created has those pages
+ * mapped in already, so that attach costs no page fault.  The cached
+ * mapping then stops at @off.  Returns 1 if lent (*@pp: the attachment),
+ * 0 if the caller should duplicate the cached data part as usual, -1 if
+ * we have none (lent and still attached, or its room taken: map the
+ * file).  Object lock held.
  */
-static int lend_data(struct obj *o, uint64_t off)
+static int lend_data(struct obj *o, uint64_t off, size_t len, void **pp)
 {
 	if (o->view)
 		return 0;
@@ -418,13 +419,26 @@ static int lend_data(struct obj *o, uint64_t off)
 		/*
 		 * The attachment must be a mapping of its own, as the
 		 * kernel's are, for shm_verify() in other processes to
-		 * count it in our /proc/PID/maps: set the header part's
-		 * flags apart (it has no place in a core dump anyway).
+		 * count it in our /proc/PID/maps.  Left next to the header
+		 * part, it would merge back into it as soon as their flags
+		 * agree (the program's own MADV_DONTDUMP on the attachment
+		 * does it): move it away, to room we reserve.
 		 */
-		if (madvise(o->base, off, MADV_DONTDUMP) < 0)
+		void *to = mmap(NULL, len, PROT_NONE, MAP_PRIVATE |
+				MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		void *p;
+
+		if (to == MAP_FAILED)
 			return 0;
+		p = mremap(o->base + off, len, len,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		if (p == MAP_FAILED) {
+			munmap(to, len);
+			return 0;
+		}
 		o->lent_once = true;
 		ipc_lend_tail(o, off);
+		*pp = p;
 		return 1;
 	}
 	if (o->lent_from) {
@@ -432,7 +446,6 @@ static int lend_data(struct obj *o, uint64_t off)
 		if (o->lent_from != off ||
 		    mremap(o->base, off, o->size, 0) == MAP_FAILED)
 			return -1;
-		madvise(o->base, o->size, MADV_DODUMP);
 		ipc_lend_tail(o, 0);
 	}
 	return 0;
@@ -536,8 +549,8 @@ again:
 		if (off % (uint64_t)page_size() || off > o->size ||
 		    a->len != o->size - off || !a->len) {
 			err = UIPC_CORRUPT;
-		} else if (dup && !addr && (lent = lend_data(o, off)) > 0) {
-			p = o->base + off;
+		} else if (dup && !addr &&
+			   (lent = lend_data(o, off, a->len, &p)) > 0) {
 			err = 0;
 		} else if (dup && (lent < 0 || o->lent_from)) {
 			/* the cached mapping's data is an attachment */

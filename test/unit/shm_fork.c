@@ -553,18 +553,43 @@ Test(shm_fork, first_attach_faults_after_shmdt)
 	assert_ok(uipc_shmctl(id, IPC_RMID, NULL));
 }
 
-/* Its old place taken by another mapping, a later attach goes elsewhere. */
+/* Where @id's file is mapped from offset 0 in this process, its end. */
+static char *header_mapping_end(int id)
+{
+	char line[512], *end = NULL;
+	struct stat st;
+	FILE *f;
+
+	cr_assert_eq(stat(t_obj_path("shm", id), &st), 0);
+	f = fopen("/proc/self/maps", "re");
+	cr_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, off, ino;
+		char perm[8], dev[16];
+
+		if (sscanf(line, "%lx-%lx %7s %lx %15s %lu", &lo, &hi, perm,
+			   &off, dev, &ino) == 6 && ino == st.st_ino && !off)
+			end = (char *)hi;
+	}
+	fclose(f);
+	cr_assert(end, "no mapping of the segment's file from offset 0");
+	return end;
+}
+
+/* The cached mapping's old room taken by another mapping, a later
+ * attach goes elsewhere. */
 Test(shm_fork, attach_after_first_place_taken)
 {
 	int id = assert_ok(uipc_shmget(IPC_PRIVATE, 8192, 0600));
-	char *p = uipc_shmat(id, NULL, 0), *anon, *q, *r;
+	char *p = uipc_shmat(id, NULL, 0), *anon, *q, *r, *room;
 
 	cr_assert_neq(p, (void *)-1);
 	memset(p, 's', 8192);
 	assert_ok(uipc_shmdt(p));
-	anon = mmap(p, 8192, PROT_READ | PROT_WRITE,
+	room = header_mapping_end(id);
+	anon = mmap(room, 8192, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	cr_assert_eq(anon, p, "the detached range was not free");
+	cr_assert_eq(anon, room, "the cached mapping's old room was not free");
 	memset(anon, 'a', 8192);
 	q = uipc_shmat(id, NULL, 0);
 	r = uipc_shmat(id, NULL, 0);
@@ -614,5 +639,50 @@ Test(shm_fork, creators_first_attach_counted_by_others)
 	cr_assert_eq(t_nattch(*idp), 0, "nattch %ld after the creator died",
 		     t_nattch(*idp));
 	assert_ok(uipc_shmctl(*idp, IPC_RMID, NULL));
+	t_assert_shm_gone(*idp);
+}
+
+/*
+ * A program may keep its attachment out of core dumps (MADV_DONTDUMP, as
+ * databases do for their buffers).  The kernel's count does not change;
+ * the attachment must stay visible to other processes, and IPC_RMID from
+ * one of them must leave its memory alone.
+ */
+Test(shm_fork, dontdump_attachment_still_counted)
+{
+	struct t_pipe up = t_pipe_new(), go_on = t_pipe_new(), res = t_pipe_new();
+	int *idp = t_shared(sizeof(int));
+	pid_t pid;
+	char c;
+
+	pid = t_fork();
+	if (pid == 0) {
+		int id = uipc_shmget(IPC_PRIVATE, 8192, 0600);
+		char *p = id < 0 ? (void *)-1 : uipc_shmat(id, NULL, 0);
+		bool intact = true;
+
+		CHILD_CHECK(p != (void *)-1, "shmget/shmat: %s",
+			    t_errname(errno));
+		memset(p, 'k', 8192);
+		CHILD_CHECK(madvise(p, 8192, MADV_DONTDUMP) == 0, "madvise: %s",
+			    t_errname(errno));
+		*idp = id;
+		t_signal_byte(up, 'r');
+		while (read(go_on.r, &c, 1) < 0 && errno == EINTR)
+			;
+		for (int i = 0; i < 8192; i++)
+			intact &= p[i] == 'k';
+		t_signal_byte(res, intact ? 'y' : 'n');
+		uipc_shmdt(p);
+		_exit(0);
+	}
+	cr_assert_eq(t_wait_byte(up), 'r');
+	cr_assert_eq(t_nattch(*idp), 1, "nattch %ld of a MADV_DONTDUMP attachment",
+		     t_nattch(*idp));
+	assert_ok(uipc_shmctl(*idp, IPC_RMID, NULL));
+	t_signal_byte(go_on, 'g');
+	cr_assert_eq(t_wait_byte(res), 'y',
+		     "IPC_RMID by another process punched an attached segment");
+	t_wait_status(pid);
 	t_assert_shm_gone(*idp);
 }
