@@ -25,7 +25,7 @@
 
 #define UIPC_MAGIC		0x43504955u	/* "UIPC" */
 #define UIPC_REG_MAGIC		0x47455255u	/* "UREG" */
-#define UIPC_FORMAT_VERSION	2	/* object files */
+#define UIPC_FORMAT_VERSION	3	/* object files */
 #define UIPC_REG_VERSION	1	/* the registry */
 
 /* The kernel's index space: ids are seq * UIPC_SEQ_MULT + index. */
@@ -331,10 +331,17 @@ struct uipc_shmseg {
 /* Who holds attachments: count per process (pid, start time). */
 struct uipc_shmatt {
 	uint32_t pid;		/* 0: free */
-	uint32_t count;
+	uint32_t count;		/* attachments, | UIPC_ATT_LENT */
 	uint32_t start;		/* start time, low 32 bits (with the pid,
 				 * enough to tell a reused pid) */
 };
+
+/*
+ * In uipc_shmatt.count: one of the process's attachments is the data part
+ * of the library's own mapping of the file (see lend_data() in shm.c), so
+ * that in /proc/PID/maps it may show as part of a mapping from offset 0.
+ */
+#define UIPC_ATT_LENT		0x80000000u
 
 _Static_assert(sizeof(struct uipc_shmseg) == 80, "uipc_shmseg");
 _Static_assert(sizeof(struct uipc_shmatt) == 12, "uipc_shmatt");

@@ -42,6 +42,7 @@ struct attach {
 	void *addr;
 	size_t len;
 	int id;
+	bool lent;		/* the data part of the cached mapping */
 };
 
 static struct attach *attached;
@@ -175,7 +176,7 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 {
 	struct uipc_shmseg *s = o->u.shm.seg;
 	struct uipc_shmatt *free_e = NULL, *e = NULL;
-	uint32_t hw = att_used(o);
+	uint32_t hw = att_used(o), n;
 
 	for (uint32_t i = 0; i < hw; i++) {
 		struct uipc_shmatt *a = att_at(o, i);
@@ -202,22 +203,47 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 		jw32(&o->jc, &e->start, (uint32_t)start);
 		jw32(&o->jc, &e->pid, pid);
 	}
-	if (delta < 0 && (uint32_t)-delta > READ_ONCE(e->count))
-		delta = -(int)READ_ONCE(e->count);
-	jw32(&o->jc, &e->count, READ_ONCE(e->count) + delta);
+	n = READ_ONCE(e->count) & ~UIPC_ATT_LENT;
+	if (delta < 0 && (uint32_t)-delta > n)
+		delta = -(int)n;
+	n += (uint32_t)delta;
+	jw32(&o->jc, &e->count,
+	     n ? n | (READ_ONCE(e->count) & UIPC_ATT_LENT) : 0);
 	jw32(&o->jc, &s->nattch, READ_ONCE(s->nattch) + delta);
-	if (!READ_ONCE(e->count))
+	if (!n)
 		jw32(&o->jc, &e->pid, 0);
 	return 0;
 }
 
-/* How many attachments of @o does process @pid have, per /proc? -1: unknown */
-static int maps_count(pid_t pid, struct obj *o)
+/* Mark (pid, start)'s entry as holding the lent attachment, or not. */
+static void att_set_lent(struct obj *o, uint32_t pid, uint64_t start, bool on)
+{
+	for (uint32_t i = 0; i < att_used(o); i++) {
+		struct uipc_shmatt *a = att_at(o, i);
+		uint32_t c = READ_ONCE(a->count);
+
+		if (READ_ONCE(a->pid) != pid || READ_ONCE(a->start) != (uint32_t)start)
+			continue;
+		if (c && on != !!(c & UIPC_ATT_LENT))
+			jw32(&o->jc, &a->count, on ? c | UIPC_ATT_LENT :
+						     c & ~UIPC_ATT_LENT);
+		return;
+	}
+}
+
+/*
+ * How many attachments of @o does process @pid have, per /proc?  -1:
+ * unknown.  An attachment is a mapping of the file from the data's
+ * offset; with @lent, also the one mapping from offset 0 that reaches
+ * into the data (the lent data part, still joined to the header part).
+ */
+static int maps_count(pid_t pid, struct obj *o, bool lent)
 {
 	char path[64], line[512];
 	struct ns *ns = ns_get();
 	char name[64];
 	struct stat st;
+	uint64_t data_off;
 	FILE *f;
 	int n = 0;
 
@@ -226,6 +252,7 @@ static int maps_count(pid_t pid, struct obj *o)
 	ns_obj_name(name, sizeof(name), o->type, o->id);
 	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
+	data_off = READ_ONCE(o->u.shm.seg->data_off);
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -238,9 +265,14 @@ static int maps_count(pid_t pid, struct obj *o)
 		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perm,
 			   &off, &maj, &min, &ino) != 7)
 			continue;
-		if (ino == st.st_ino && off == READ_ONCE(o->u.shm.seg->data_off) &&
-		    makedev(maj, min) == st.st_dev)
+		if (ino != st.st_ino || makedev(maj, min) != st.st_dev)
+			continue;
+		if (off == data_off ||
+		    (lent && !off && hi - lo > data_off)) {
 			n++;
+			if (!off)
+				lent = false;	/* only one such */
+		}
 	}
 	fclose(f);
 	return n;
@@ -272,13 +304,14 @@ static void shm_verify(struct obj *o)
 
 		if (!pid)
 			continue;
-		have = (int)READ_ONCE(a->count);
+		have = (int)(READ_ONCE(a->count) & ~UIPC_ATT_LENT);
 		if (pid == (uint32_t)me->pid && start == (uint32_t)me->start)
 			real = own_count(o->id);
 		else if (!proc_alive((pid_t)pid, start))
 			real = 0;
 		else
-			real = maps_count((pid_t)pid, o);
+			real = maps_count((pid_t)pid, o,
+					  READ_ONCE(a->count) & UIPC_ATT_LENT);
 		if (real >= 0 && real != have) {
 			if (!jn_room(&o->jc, 8))
 				jn_commit(&o->jc);
@@ -358,6 +391,9 @@ static void att_child(void)
 		ipc_obj_lock(o);
 		/* as the kernel's vm open: the child attaches */
 		if (att_add(o, (uint32_t)me->pid, me->start, 1) == 0) {
+			if (a->lent)
+				att_set_lent(o, (uint32_t)me->pid, me->start,
+					     true);
 			/* the kernel does this in the parent's context */
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
 			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)getppid());
@@ -378,7 +414,7 @@ static void att_init(void)
 
 /* ---- shmat / shmdt ---- */
 
-static void shm_detached(int id, void *unmap, size_t len);
+static void shm_detached(int id, void *unmap, size_t len, bool lent);
 
 /* Unlist the attachments that [p, p + len) covered (SHM_REMAP). */
 static struct attach *att_take_overlapping(void *p, size_t len)
@@ -404,41 +440,22 @@ static struct attach *att_take_overlapping(void *p, size_t len)
 /*
  * lend_data - the first read-write attach in this process at an address
  * of the kernel's choosing gets the data part of the cached mapping
- * itself (from @off, @len bytes): a segment we created has those pages
- * mapped in already, so that attach costs no page fault.  The cached
- * mapping then stops at @off.  Returns 1 if lent (*@pp: the attachment),
- * 0 if the caller should duplicate the cached data part as usual, -1 if
- * we have none (lent and still attached, or its room taken: map the
- * file).  Object lock held.
+ * itself (from @off): a segment we created has those pages mapped in
+ * already, so that attach costs no system call and no page fault.  The
+ * cached mapping then stops at @off.  In /proc/PID/maps, where other
+ * processes count attachments (shm_verify()), it may stay one mapping
+ * with the header part: our attach table entry says so (UIPC_ATT_LENT).
+ * Returns 1 if lent, 0 if the caller should duplicate the cached data
+ * part as usual, -1 if we have none (lent and still attached, or its
+ * room taken: map the file).  Object lock held.
  */
-static int lend_data(struct obj *o, uint64_t off, size_t len, void **pp)
+static int lend_data(struct obj *o, uint64_t off)
 {
 	if (o->view)
 		return 0;
 	if (!o->lent_once) {
-		/*
-		 * The attachment must be a mapping of its own, as the
-		 * kernel's are, for shm_verify() in other processes to
-		 * count it in our /proc/PID/maps.  Left next to the header
-		 * part, it would merge back into it as soon as their flags
-		 * agree (the program's own MADV_DONTDUMP on the attachment
-		 * does it): move it away, to room we reserve.
-		 */
-		void *to = mmap(NULL, len, PROT_NONE, MAP_PRIVATE |
-				MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		void *p;
-
-		if (to == MAP_FAILED)
-			return 0;
-		p = mremap(o->base + off, len, len,
-			   MREMAP_MAYMOVE | MREMAP_FIXED, to);
-		if (p == MAP_FAILED) {
-			munmap(to, len);
-			return 0;
-		}
 		o->lent_once = true;
 		ipc_lend_tail(o, off);
-		*pp = p;
 		return 1;
 	}
 	if (o->lent_from) {
@@ -549,8 +566,8 @@ again:
 		if (off % (uint64_t)page_size() || off > o->size ||
 		    a->len != o->size - off || !a->len) {
 			err = UIPC_CORRUPT;
-		} else if (dup && !addr &&
-			   (lent = lend_data(o, off, a->len, &p)) > 0) {
+		} else if (dup && !addr && (lent = lend_data(o, off)) > 0) {
+			p = o->base + off;
 			err = 0;
 		} else if (dup && (lent < 0 || o->lent_from)) {
 			/* the cached mapping's data is an attachment */
@@ -576,6 +593,10 @@ again:
 		}
 		if (!err)
 			err = att_add(o, (uint32_t)me->pid, me->start, 1);
+		if (!err && lent > 0) {
+			att_set_lent(o, (uint32_t)me->pid, me->start, true);
+			a->lent = true;
+		}
 		if (!err) {
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
 			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
@@ -601,7 +622,7 @@ again:
 		struct attach *r = replaced;
 
 		replaced = r->next;
-		shm_detached(r->id, NULL, 0);
+		shm_detached(r->id, NULL, 0, r->lent);
 		free(r);
 	}
 	return p;
@@ -616,7 +637,7 @@ out:
  * unmap and the count change happen under the object lock together, so
  * that shm_verify() in another process never sees one without the other.
  */
-static void shm_detached(int id, void *unmap, size_t len)
+static void shm_detached(int id, void *unmap, size_t len, bool lent)
 {
 	const struct proc_self *me = proc_self();
 	struct obj *o = ipc_obj_get(UIPC_T_SHM, id);
@@ -631,6 +652,8 @@ static void shm_detached(int id, void *unmap, size_t len)
 	if (unmap)
 		munmap(unmap, len);
 	att_add(o, (uint32_t)me->pid, me->start, -1);
+	if (lent)
+		att_set_lent(o, (uint32_t)me->pid, me->start, false);
 	jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
 	jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
 	/* other holders may be gone without a word: check them then */
@@ -656,7 +679,7 @@ int shm_dt(const void *shmaddr)
 	if (!a)
 		return -EINVAL;
 	id = a->id;
-	shm_detached(id, a->addr, a->len);
+	shm_detached(id, a->addr, a->len, a->lent);
 	free(a);
 	return 0;
 }
@@ -670,7 +693,7 @@ __attribute__((destructor)) static void shm_exit(void)
 	ns_call_begin();
 	while ((a = attached)) {
 		attached = a->next;
-		shm_detached(a->id, NULL, 0);
+		shm_detached(a->id, NULL, 0, a->lent);
 		free(a);
 	}
 }
@@ -899,7 +922,8 @@ void shm_users(struct obj *o, ipc_user_fn fn, void *ctx)
 
 		if (READ_ONCE(a->pid))
 			fn(ctx, (pid_t)READ_ONCE(a->pid), READ_ONCE(a->start),
-			   UIPC_USER_ATTACH, (int)READ_ONCE(a->count), true);
+			   UIPC_USER_ATTACH,
+			   (int)(READ_ONCE(a->count) & ~UIPC_ATT_LENT), true);
 	}
 	fn(ctx, (pid_t)READ_ONCE(o->u.shm.seg->lpid), 0, UIPC_USER_LAST, 1,
 	   false);

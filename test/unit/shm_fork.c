@@ -138,15 +138,21 @@ Test(shm_fork, every_attachment_is_inherited)
 
 Test(shm_fork, grandchild_inherits)
 {
+	struct t_pipe cg;	/* child -> grandchild: looked */
 	pid_t pid;
+	char c;
 
 	setup(4096);
+	cg = t_pipe_new();
 	pid = t_fork();
 	if (pid == 0) {
 		pid_t gc = fork();
 		int st;
 
 		if (gc == 0) {
+			/* after the child's look: the parent's go ends us */
+			while (read(cg.r, &c, 1) < 0 && errno == EINTR)
+				;
 			CHILD_CHECK(t_nattch(g_id) == 3);
 			t_signal_byte(g_up, 'g');
 			child_wait_go();
@@ -155,6 +161,7 @@ Test(shm_fork, grandchild_inherits)
 		CHILD_CHECK(gc > 0);
 		CHILD_CHECK(t_nattch(g_id) == 3, "nattch %ld after the "
 			    "grandchild's fork", t_nattch(g_id));
+		t_signal_byte(cg, 'c');
 		CHILD_CHECK(waitpid(gc, &st, 0) == gc && WIFEXITED(st) &&
 			    WEXITSTATUS(st) == 0);
 		CHILD_CHECK(t_nattch(g_id) == 2, "nattch %ld after the "
