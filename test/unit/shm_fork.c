@@ -38,13 +38,30 @@ static void setup(size_t size)
 	g_up = t_pipe_new();
 }
 
-/* In the child: wait for the parent's go (or its death). */
-static void child_wait_go(void)
+/* In a child: wait for a byte on @p (or the writer's death). */
+static void child_wait_on(struct t_pipe p)
 {
 	char c;
 
-	while (read(g_go.r, &c, 1) < 0 && errno == EINTR)
+	while (read(p.r, &c, 1) < 0 && errno == EINTR)
 		;
+}
+
+/* In the child: wait for the parent's go (or its death). */
+static void child_wait_go(void)
+{
+	child_wait_on(g_go);
+}
+
+/* In a child: create an 8 KiB segment, attach it, publish its id. */
+static char *child_create_attach(int *idp)
+{
+	int id = uipc_shmget(IPC_PRIVATE, 8192, 0600);
+	char *p = id < 0 ? (void *)-1 : uipc_shmat(id, NULL, 0);
+
+	CHILD_CHECK(p != (void *)-1, "shmget/shmat: %s", t_errname(errno));
+	*idp = id;
+	return p;
 }
 
 static void go(void)
@@ -140,7 +157,6 @@ Test(shm_fork, grandchild_inherits)
 {
 	struct t_pipe cg;	/* child -> grandchild: looked */
 	pid_t pid;
-	char c;
 
 	setup(4096);
 	cg = t_pipe_new();
@@ -151,8 +167,7 @@ Test(shm_fork, grandchild_inherits)
 
 		if (gc == 0) {
 			/* after the child's look: the parent's go ends us */
-			while (read(cg.r, &c, 1) < 0 && errno == EINTR)
-				;
+			child_wait_on(cg);
 			CHILD_CHECK(t_nattch(g_id) == 3);
 			t_signal_byte(g_up, 'g');
 			child_wait_go();
@@ -623,20 +638,14 @@ Test(shm_fork, creators_first_attach_counted_by_others)
 	struct t_pipe up = t_pipe_new(), go_on = t_pipe_new();
 	int *idp = t_shared(sizeof(int));
 	pid_t pid;
-	char c;
 
 	pid = t_fork();
 	if (pid == 0) {
-		int id = uipc_shmget(IPC_PRIVATE, 8192, 0600);
-		char *p = id < 0 ? (void *)-1 : uipc_shmat(id, NULL, 0);
+		char *p = child_create_attach(idp);
 
-		CHILD_CHECK(p != (void *)-1, "shmget/shmat: %s",
-			    t_errname(errno));
 		p[0] = 1;
-		*idp = id;
 		t_signal_byte(up, 'r');
-		while (read(go_on.r, &c, 1) < 0 && errno == EINTR)
-			;
+		child_wait_on(go_on);
 		_exit(0);
 	}
 	cr_assert_eq(t_wait_byte(up), 'r');
@@ -660,23 +669,17 @@ Test(shm_fork, dontdump_attachment_still_counted)
 	struct t_pipe up = t_pipe_new(), go_on = t_pipe_new(), res = t_pipe_new();
 	int *idp = t_shared(sizeof(int));
 	pid_t pid;
-	char c;
 
 	pid = t_fork();
 	if (pid == 0) {
-		int id = uipc_shmget(IPC_PRIVATE, 8192, 0600);
-		char *p = id < 0 ? (void *)-1 : uipc_shmat(id, NULL, 0);
+		char *p = child_create_attach(idp);
 		bool intact = true;
 
-		CHILD_CHECK(p != (void *)-1, "shmget/shmat: %s",
-			    t_errname(errno));
 		memset(p, 'k', 8192);
 		CHILD_CHECK(madvise(p, 8192, MADV_DONTDUMP) == 0, "madvise: %s",
 			    t_errname(errno));
-		*idp = id;
 		t_signal_byte(up, 'r');
-		while (read(go_on.r, &c, 1) < 0 && errno == EINTR)
-			;
+		child_wait_on(go_on);
 		for (int i = 0; i < 8192; i++)
 			intact &= p[i] == 'k';
 		t_signal_byte(res, intact ? 'y' : 'n');
