@@ -152,9 +152,6 @@ static inline bool ipc_quiet_reads(void) { return READ_ONCE(ns_ro) != 0; }
 extern const char *const ns_type_name[UIPC_NTYPES];
 struct ns *ns_get(void);
 void ns_obj_name(char *buf, size_t len, int type, int id);
-int ns_tmpfile(int dirfd, char *tmpname, size_t len);
-int ns_publish(int dirfd, int fd, const char *tmpname, const char *name,
-	       bool replace);
 struct uipc_reg_ent *ns_ents(struct ns *ns, int type);
 int ns_reg_lock(struct ns *ns, int type, struct jctx *jc);
 void ns_reg_unlock(struct ns *ns, int type, struct jctx *jc);

@@ -65,10 +65,10 @@ void ns_obj_name(char *buf, size_t len, int type, int id)
 
 /*
  * Make an unnamed file in the namespace directory, to be given its name
- * only when complete (ns_publish()).  Falls back to a temporary name on
+ * only when complete (publish()).  Falls back to a temporary name on
  * file systems without O_TMPFILE.
  */
-int ns_tmpfile(int dirfd, char *tmpname, size_t len)
+static int tmpfile_in(int dirfd, char *tmpname, size_t len)
 {
 	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
@@ -89,57 +89,28 @@ int ns_tmpfile(int dirfd, char *tmpname, size_t len)
 }
 
 /*
- * ns_publish - give the complete file @fd its @name in one step.  Returns
- * -EEXIST if the name is taken (unless @replace), 0 on success.
+ * publish - give the complete file @fd (or @tmpname) its @name in one
+ * step.  Returns -EEXIST if the name is taken, 0 on success.  Linking the
+ * descriptor itself needs CAP_DAC_READ_SEARCH on older kernels (ENOENT
+ * without it): then the /proc path does it.
  */
-static int empty_path_ok;	/* -1: linkat AT_EMPTY_PATH was refused */
-
-int ns_publish(int dirfd, int fd, const char *tmpname, const char *name,
-	       bool replace)
+static int publish(int dirfd, int fd, const char *tmpname, const char *name)
 {
 	char path[64];
+	int r;
 
 	if (tmpname[0]) {
-		if (replace) {
-			if (renameat(dirfd, tmpname, dirfd, name) < 0)
-				return -errno;
-			return 0;
-		}
-		if (linkat(dirfd, tmpname, dirfd, name, 0) < 0) {
-			int e = -errno;
-
-			unlinkat(dirfd, tmpname, 0);
-			return e;
-		}
+		r = linkat(dirfd, tmpname, dirfd, name, 0) < 0 ? -errno : 0;
 		unlinkat(dirfd, tmpname, 0);
+		return r;
+	}
+	if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
 		return 0;
-	}
+	if (errno != ENOENT && errno != EPERM && errno != EINVAL)
+		return -errno;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	for (;;) {
-		int r;
-
-		/*
-		 * Linking the descriptor itself skips a walk through /proc,
-		 * but needs CAP_DAC_READ_SEARCH on older kernels (ENOENT
-		 * without it): once refused, we use the /proc path.
-		 */
-		if (READ_ONCE(empty_path_ok) >= 0) {
-			r = linkat(fd, "", dirfd, name, AT_EMPTY_PATH);
-			if (r < 0 && (errno == ENOENT || errno == EPERM ||
-				      errno == EINVAL)) {
-				WRITE_ONCE(empty_path_ok, -1);
-				continue;
-			}
-		} else {
-			r = linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW);
-		}
-		if (r == 0)
-			return 0;
-		if (errno != EEXIST || !replace)
-			return -errno;
-		/* an orphan of a creator that died: ours replaces it */
-		unlinkat(dirfd, name, 0);
-	}
+	return linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) < 0 ?
+	       -errno : 0;
 }
 
 static int reg_validate(struct uipc_reg *reg, size_t size)
@@ -197,7 +168,7 @@ static int reg_create(int dirfd)
 	struct uipc_reg *reg;
 	int fd, err;
 
-	fd = ns_tmpfile(dirfd, tmp, sizeof(tmp));
+	fd = tmpfile_in(dirfd, tmp, sizeof(tmp));
 	if (fd < 0)
 		return fd;
 	if (fchmod(fd, 0666) < 0 || ftruncate(fd, reg_size()) < 0)
@@ -212,7 +183,7 @@ static int reg_create(int dirfd)
 		goto fail;
 	reg_format(reg);
 	munmap(reg, reg_size());
-	err = ns_publish(dirfd, fd, tmp, REG_NAME, false);
+	err = publish(dirfd, fd, tmp, REG_NAME);
 	close(fd);
 	return err == -EEXIST ? 0 : err;
 fail:
