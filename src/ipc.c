@@ -891,7 +891,7 @@ static int obj_file_create(int dirfd, const char *name)
 }
 
 /*
- * Build a new object's file, then publish it as <type>.<id>.
+ * Build a new object's file, <type>.<id>.
  * Called with the registry locked and the entry RESERVED.  On success the
  * object is mapped and in the cache.
  */

@@ -171,12 +171,17 @@ int shm_get(key_t key, size_t size, int shmflg)
 
 /* ---- the attach table ---- */
 
-/* Add @delta attachments for (pid, start).  Object lock held. */
-static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
+/*
+ * Add @delta attachments for (pid, start); @lent > 0 marks its entry as
+ * holding the lent attachment (see lend_data()), < 0 unmarks it.  Object
+ * lock held.
+ */
+static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta,
+		   int lent)
 {
 	struct uipc_shmseg *s = o->u.shm.seg;
 	struct uipc_shmatt *free_e = NULL, *e = NULL;
-	uint32_t hw = att_used(o), n;
+	uint32_t hw = att_used(o), n, flag;
 
 	for (uint32_t i = 0; i < hw; i++) {
 		struct uipc_shmatt *a = att_at(o, i);
@@ -203,32 +208,18 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 		jw32(&o->jc, &e->start, (uint32_t)start);
 		jw32(&o->jc, &e->pid, pid);
 	}
+	flag = READ_ONCE(e->count) & UIPC_ATT_LENT;
 	n = READ_ONCE(e->count) & ~UIPC_ATT_LENT;
 	if (delta < 0 && (uint32_t)-delta > n)
 		delta = -(int)n;
 	n += (uint32_t)delta;
-	jw32(&o->jc, &e->count,
-	     n ? n | (READ_ONCE(e->count) & UIPC_ATT_LENT) : 0);
+	if (lent)
+		flag = lent > 0 ? UIPC_ATT_LENT : 0;
+	jw32(&o->jc, &e->count, n ? n | flag : 0);
 	jw32(&o->jc, &s->nattch, READ_ONCE(s->nattch) + delta);
 	if (!n)
 		jw32(&o->jc, &e->pid, 0);
 	return 0;
-}
-
-/* Mark (pid, start)'s entry as holding the lent attachment, or not. */
-static void att_set_lent(struct obj *o, uint32_t pid, uint64_t start, bool on)
-{
-	for (uint32_t i = 0; i < att_used(o); i++) {
-		struct uipc_shmatt *a = att_at(o, i);
-		uint32_t c = READ_ONCE(a->count);
-
-		if (READ_ONCE(a->pid) != pid || READ_ONCE(a->start) != (uint32_t)start)
-			continue;
-		if (c && on != !!(c & UIPC_ATT_LENT))
-			jw32(&o->jc, &a->count, on ? c | UIPC_ATT_LENT :
-						     c & ~UIPC_ATT_LENT);
-		return;
-	}
 }
 
 /*
@@ -315,7 +306,7 @@ static void shm_verify(struct obj *o)
 		if (real >= 0 && real != have) {
 			if (!jn_room(&o->jc, 8))
 				jn_commit(&o->jc);
-			att_add(o, pid, start, real - have);
+			att_add(o, pid, start, real - have, 0);
 			if (real < have) {
 				/* it detached by exiting, exec or death */
 				jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
@@ -390,10 +381,8 @@ static void att_child(void)
 			continue;
 		ipc_obj_lock(o);
 		/* as the kernel's vm open: the child attaches */
-		if (att_add(o, (uint32_t)me->pid, me->start, 1) == 0) {
-			if (a->lent)
-				att_set_lent(o, (uint32_t)me->pid, me->start,
-					     true);
+		if (att_add(o, (uint32_t)me->pid, me->start, 1,
+			    a->lent) == 0) {
 			/* the kernel does this in the parent's context */
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
 			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)getppid());
@@ -591,11 +580,10 @@ again:
 			p = mmap((void *)addr, a->len, prot, flags, fd, (off_t)off);
 			err = p == MAP_FAILED ? (errno == EEXIST ? -EINVAL : -errno) : 0;
 		}
-		if (!err)
-			err = att_add(o, (uint32_t)me->pid, me->start, 1);
-		if (!err && lent > 0) {
-			att_set_lent(o, (uint32_t)me->pid, me->start, true);
-			a->lent = true;
+		if (!err) {
+			a->lent = lent > 0;
+			err = att_add(o, (uint32_t)me->pid, me->start, 1,
+				      a->lent);
 		}
 		if (!err) {
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
@@ -651,9 +639,7 @@ static void shm_detached(int id, void *unmap, size_t len, bool lent)
 	ipc_obj_lock(o);
 	if (unmap)
 		munmap(unmap, len);
-	att_add(o, (uint32_t)me->pid, me->start, -1);
-	if (lent)
-		att_set_lent(o, (uint32_t)me->pid, me->start, false);
+	att_add(o, (uint32_t)me->pid, me->start, -1, lent ? -1 : 0);
 	jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
 	jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
 	/* other holders may be gone without a word: check them then */
