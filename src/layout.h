@@ -25,7 +25,7 @@
 
 #define UIPC_MAGIC		0x43504955u	/* "UIPC" */
 #define UIPC_REG_MAGIC		0x47455255u	/* "UREG" */
-#define UIPC_FORMAT_VERSION	3	/* object files */
+#define UIPC_FORMAT_VERSION	4	/* object files */
 #define UIPC_REG_VERSION	1	/* the registry */
 
 /* The kernel's index space: ids are seq * UIPC_SEQ_MULT + index. */
@@ -185,6 +185,8 @@ struct uipc_msq {
 	uint64_t opseq;		/* sends + receives so far (spin hint) */
 	uint32_t slots_hw;	/* waiter slots ever used: scans stop here */
 	uint32_t nfree;		/* chunks on the free list */
+	uint32_t box_off;	/* offset of struct uipc_msgbox (64-aligned) */
+	uint32_t box_small;	/* the last locked send would fit the box */
 };
 
 /*
@@ -234,7 +236,53 @@ struct uipc_msgflight {
 	uint32_t pad;
 };
 
-_Static_assert(sizeof(struct uipc_msq) == 120, "uipc_msq");
+/*
+ * struct uipc_msgbox - one cache line through which a small message
+ * (up to UIPC_MSG_BOX_DATA bytes) passes with no lock, when the queue is
+ * otherwise empty and nobody waits (msgop.c).  word holds the state, a
+ * sequence number (bumped by every change) and the pid of the process
+ * that made the last change:
+ *   EMPTY      open: a sender may move it to FILLING
+ *   FILLING    a sender writes type, len, data, spid, stime, then FULL
+ *   FULL       one message, the queue's first and only: a receiver may
+ *              move it to TAKING, a lock holder to ABSORBING
+ *   TAKING     a receiver copies it out, writes rpid, rtime, then EMPTY
+ *   CLOSED     the lock holder keeps senders out (queue not empty,
+ *              waiters, removal, or simply held)
+ *   ABSORBING  the lock holder moves the message into the queue
+ * SPEND and RPEND say that spid/stime and rpid/rtime are newer than the
+ * queue's msg_lspid/msg_stime and msg_lrpid/msg_rtime (a lock holder
+ * settles them into the queue).  start holds the low 32 bits of the
+ * start time of the process in FILLING or TAKING, 0 when not yet known.
+ */
+#define UIPC_BOX_STATE		0x7ull
+#define UIPC_BOX_EMPTY		0ull
+#define UIPC_BOX_FILLING	1ull
+#define UIPC_BOX_FULL		2ull
+#define UIPC_BOX_TAKING		3ull
+#define UIPC_BOX_CLOSED		4ull
+#define UIPC_BOX_ABSORBING	5ull
+#define UIPC_BOX_SPEND		0x8ull
+#define UIPC_BOX_RPEND		0x10ull
+#define UIPC_BOX_SEQ1		0x20ull		/* sequence: bits 5..31 */
+#define UIPC_BOX_SEQMASK	0xffffffe0ull
+#define UIPC_BOX_PIDSHIFT	32
+#define UIPC_MSG_BOX_DATA	24
+
+struct uipc_msgbox {
+	uint64_t word;		/* state, flags, sequence, pid (above) */
+	uint32_t start;		/* FILLING/TAKING owner's start time (low) */
+	uint32_t len;		/* bytes of data */
+	int64_t type;		/* mtype */
+	uint32_t spid;		/* sender of the message in the box */
+	uint32_t rpid;		/* receiver of the last message taken */
+	uint32_t stime;		/* its send time (seconds, unsigned) */
+	uint32_t rtime;		/* the last take's time */
+	uint8_t data[UIPC_MSG_BOX_DATA];
+};
+
+_Static_assert(sizeof(struct uipc_msq) == 128, "uipc_msq");
+_Static_assert(sizeof(struct uipc_msgbox) == 64, "uipc_msgbox");
 _Static_assert(sizeof(struct uipc_msgflight) == 24, "uipc_msgflight");
 _Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
 _Static_assert(offsetof(struct uipc_msghdr, next) == offsetof(struct uipc_msgcont, next),

@@ -34,11 +34,12 @@ static int msg_init(struct obj *o, const struct ipc_params *p)
 	return msq_init(o, (uint64_t)lim_cached()->msgmnb);
 }
 
-/* Nothing to repair after a dead holder: the journal restores a queue. */
+/* After a dead holder the journal restores the queue; msq_repair the box. */
 const struct ipc_ops msg_ops = {
 	.geometry = msg_geometry,
 	.init = msg_init,
 	.validate = msq_validate,
+	.repair = msq_repair,
 	.lazy_data = true,
 };
 
@@ -79,18 +80,19 @@ static int msg_info(int cmd, struct msginfo *mi)
 
 static void msg_fill(struct obj *o, struct msqid_ds *ds)
 {
-	struct uipc_msq *q = o->u.msg.q;
+	struct msq_report r;
 
+	msq_report(o, &r);
 	memset(ds, 0, sizeof(*ds));
 	ipc_fill_perm(o->hdr, &ds->msg_perm);
-	ds->msg_stime = READ_ONCE(q->stime);
-	ds->msg_rtime = READ_ONCE(q->rtime);
+	ds->msg_stime = r.stime;
+	ds->msg_rtime = r.rtime;
 	ds->msg_ctime = READ_ONCE(o->hdr->ctime);
-	ds->__msg_cbytes = READ_ONCE(q->cbytes);
-	ds->msg_qnum = READ_ONCE(q->qnum);
-	ds->msg_qbytes = READ_ONCE(q->qbytes);
-	ds->msg_lspid = READ_ONCE(q->lspid);
-	ds->msg_lrpid = READ_ONCE(q->lrpid);
+	ds->__msg_cbytes = r.cbytes;
+	ds->msg_qnum = r.qnum;
+	ds->msg_qbytes = READ_ONCE(o->u.msg.q->qbytes);
+	ds->msg_lspid = r.lspid;
+	ds->msg_lrpid = r.lrpid;
 }
 
 static int msg_stat(int msqid, int cmd, struct msqid_ds *buf)

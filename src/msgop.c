@@ -35,6 +35,9 @@
  * when room is made.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
@@ -66,11 +69,22 @@ int msq_geometry(long msgmnb, size_t *body, size_t *journal, size_t *data)
 
 	if (chunks > UINT32_MAX / 2)
 		return -ENOMEM;
+	/* the box: one line, aligned wherever the body starts */
 	*body = sizeof(struct uipc_msq) + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
-		MSG_NFLIGHT * sizeof(struct uipc_msgflight);
+		MSG_NFLIGHT * sizeof(struct uipc_msgflight) +
+		2 * sizeof(struct uipc_msgbox);
 	*journal = 64 * sizeof(struct uipc_jent);
 	*data = chunks * UIPC_MSG_CHUNK;
 	return 0;
+}
+
+/* Where the box goes: the first line after the flight records. */
+static uint32_t box_place(uint32_t slots_off)
+{
+	uint32_t end = slots_off + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
+		       MSG_NFLIGHT * sizeof(struct uipc_msgflight);
+
+	return (end + 63) & ~63u;
 }
 
 int msq_init(struct obj *o, uint64_t qbytes)
@@ -87,6 +101,10 @@ int msq_init(struct obj *o, uint64_t qbytes)
 	q->chunks_off = (uint32_t)(o->size - data);
 	q->nslots = MSG_NSLOTS;
 	q->slots_off = o->hdr->body_off + sizeof(*q);
+	q->box_off = box_place(q->slots_off);
+	q->box_small = 1;
+	/* closed until the first unlock finds the queue empty */
+	((struct uipc_msgbox *)(o->base + q->box_off))->word = UIPC_BOX_CLOSED;
 	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
 		err = wt_init(&((struct uipc_msgwait *)(o->base + q->slots_off) + i)->w);
 		if (err)
@@ -107,12 +125,16 @@ int msq_validate(struct obj *o)
 	if (q->nslots != MSG_NSLOTS || q->slots_off != h->body_off + sizeof(*q) ||
 	    q->chunks_off < (uint64_t)h->body_off + h->body_size ||
 	    q->chunks_off % UIPC_MSG_CHUNK ||
-	    (uint64_t)q->chunks_off + (uint64_t)q->nchunks * UIPC_MSG_CHUNK != o->size)
+	    (uint64_t)q->chunks_off + (uint64_t)q->nchunks * UIPC_MSG_CHUNK != o->size ||
+	    q->box_off != box_place(q->slots_off) ||
+	    (uint64_t)q->box_off + sizeof(struct uipc_msgbox) >
+	    (uint64_t)h->body_off + h->body_size)
 		return UIPC_CORRUPT;
 	o->u.msg.q = q;
 	o->u.msg.chunks = o->base + q->chunks_off;
 	o->u.msg.slots = (struct uipc_msgwait *)(o->base + q->slots_off);
 	o->u.msg.flights = (struct uipc_msgflight *)(o->u.msg.slots + MSG_NSLOTS);
+	o->u.msg.box = (struct uipc_msgbox *)(o->base + q->box_off);
 	o->u.msg.nchunks = q->nchunks;
 	return 0;
 }
@@ -171,6 +193,9 @@ static inline uint32_t next_link(uint32_t cur, uint32_t next)
 	}
 	return next;
 }
+
+static void msq_lock(struct obj *o);
+static void msq_unlock(struct obj *o);
 
 /* ---- waiters ---- */
 
@@ -261,7 +286,7 @@ static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
 {
 	int r = wt_sleep(&mw->w, deadline, 0, old, false);
 
-	ipc_obj_lock(o);
+	msq_lock(o);
 	if (READ_ONCE(mw->w.state) == UIPC_W_DONE)
 		r = READ_ONCE(mw->w.result);
 	else if (READ_ONCE(mw->w.state) == UIPC_W_RETRY)
@@ -288,13 +313,13 @@ static int msg_wait(struct obj *o, uint32_t kind, long type, size_t size,
 
 	if (mw) {
 		wt_block(&oldmask);
-		ipc_obj_unlock(o);
+		ipc_obj_unlock(o);	/* a waiter: the box stays closed */
 		return msg_sleep(o, mw, deadline, &oldmask);
 	}
-	ipc_obj_unlock(o);
+	msq_unlock(o);
 	if (nanosleep(&nap, NULL) < 0)
 		r = -EINTR;
-	ipc_obj_lock(o);
+	msq_lock(o);
 	return r;
 }
 
@@ -311,6 +336,353 @@ static uint32_t msg_partner_cpu(struct uipc_msq *q)
 }
 
 static void flight_reap(struct obj *o);
+
+/* ---- the box: a small message with no lock (struct uipc_msgbox) ---- */
+
+#define BOX_ST(w)	((w) & UIPC_BOX_STATE)
+#define BOX_PID(w)	((uint32_t)((w) >> UIPC_BOX_PIDSHIFT))
+#define BOX_FLAGS	(UIPC_BOX_SPEND | UIPC_BOX_RPEND)
+#define BOX_SPINS	64	/* changes of the box watched before the lock */
+#define BOX_MISS	LONG_MIN	/* box_take(): use the queue */
+#define BOX_WAIT	(LONG_MIN + 1)	/* box_take(): nothing yet, spinning may help */
+
+/* The word after @w: @state, @flags added, sequence bumped, @pid. */
+static inline uint64_t box_next(uint64_t w, uint64_t state, uint64_t flags,
+				uint32_t pid)
+{
+	return ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) | (w & BOX_FLAGS) |
+	       flags | state | ((uint64_t)pid << UIPC_BOX_PIDSHIFT);
+}
+
+/*
+ * Fast msgsnd: when the box is open (the queue empty, nobody waiting),
+ * put the message there.  Returns 0, or 1 when the queue must be used.
+ * The text is read before the box is taken, so a bad buffer faults with
+ * nothing held.
+ */
+static int box_put(struct obj *o, long mtype, const void *text, size_t len)
+{
+	struct uipc_msgbox *b = o->u.msg.box;
+	const struct proc_self *me = proc_self();
+	uint64_t qb = READ_ONCE(o->u.msg.q->qbytes);
+	uint64_t w = READ_ONCE(b->word), nw;
+	uint8_t tmp[UIPC_MSG_BOX_DATA];
+
+	/* the queue is empty: fits() with no bytes and no messages */
+	if (BOX_ST(w) != UIPC_BOX_EMPTY || len > qb || qb < 1)
+		return 1;
+	memcpy(tmp, text, len);
+	/* pairs with box_close()'s compare-and-swap from EMPTY */
+	nw = box_next(w, UIPC_BOX_FILLING, 0, (uint32_t)me->pid);
+	if (!cas(&b->word, &w, nw))
+		return 1;
+	WRITE_ONCE(b->start, (uint32_t)me->start);
+	WRITE_ONCE(b->type, (int64_t)mtype);
+	WRITE_ONCE(b->len, (uint32_t)len);
+	memcpy(b->data, tmp, len);
+	WRITE_ONCE(b->spid, (uint32_t)me->pid);
+	WRITE_ONCE(b->stime, (uint32_t)ipc_now());
+	WRITE_ONCE(b->start, 0);
+	/* release: the message before the state that publishes it */
+	store_release(&b->word, box_next(nw, UIPC_BOX_FULL, UIPC_BOX_SPEND,
+					 (uint32_t)me->pid));
+	return 0;
+}
+
+/*
+ * Fast msgrcv: take the box's message if it is the one to receive.
+ * Returns the bytes received, BOX_WAIT (nothing for us in the open box),
+ * or BOX_MISS (the queue decides: closed, or an error to report).
+ */
+static long box_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
+		     long msgtyp, int flags)
+{
+	struct uipc_msgbox *b = o->u.msg.box;
+	const struct proc_self *me = proc_self();
+	uint8_t tmp[UIPC_MSG_BOX_DATA];
+	uint64_t w = load_acquire(&b->word), nw;
+	int64_t type;
+	size_t len;
+
+	switch (BOX_ST(w)) {
+	case UIPC_BOX_FULL:
+		break;
+	case UIPC_BOX_EMPTY: case UIPC_BOX_FILLING: case UIPC_BOX_TAKING:
+		return BOX_WAIT;
+	default:
+		return BOX_MISS;
+	}
+	/* stable while the word is (only FILLING writes them) */
+	type = READ_ONCE(b->type);
+	len = READ_ONCE(b->len);
+	if (len > UIPC_MSG_BOX_DATA)
+		return BOX_MISS;	/* corrupt: the lock holder drops it */
+	if (!type_matches(type, msgtyp, flags))
+		return BOX_WAIT;
+	if (len > msgsz && !(flags & MSG_NOERROR))
+		return BOX_MISS;	/* E2BIG, from the queue */
+	/* the sequence in the word: still the message we checked */
+	nw = box_next(w, UIPC_BOX_TAKING, 0, (uint32_t)me->pid);
+	if (!cas(&b->word, &w, nw))
+		return BOX_WAIT;
+	WRITE_ONCE(b->start, (uint32_t)me->start);
+	memcpy(tmp, b->data, len);
+	WRITE_ONCE(b->rpid, (uint32_t)me->pid);
+	WRITE_ONCE(b->rtime, (uint32_t)ipc_now());
+	WRITE_ONCE(b->start, 0);
+	store_release(&b->word, box_next(nw, UIPC_BOX_EMPTY, UIPC_BOX_RPEND,
+					 (uint32_t)me->pid));
+	if (len > msgsz)
+		len = msgsz;	/* MSG_NOERROR */
+	mb->mtype = (long)type;
+	memcpy(mb->mtext, tmp, len);
+	return (long)len;
+}
+
+/* Watch the box word and the queue's counter for a change. */
+static bool box_spin(struct obj *o, uint64_t w, uint64_t seq, uint32_t pc)
+{
+	int cpu = sched_getcpu();
+	int64_t t0;
+
+	if (!pc || cpu < 0 || (uint32_t)cpu + 1 == pc)
+		return false;
+	t0 = mono_ns();
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			if (READ_ONCE(o->u.msg.box->word) != w ||
+			    READ_ONCE(o->u.msg.q->opseq) != seq)
+				return true;
+			cpu_relax();
+		}
+		if (mono_ns() - t0 > 60000)
+			return false;
+	}
+}
+
+/*
+ * Fast msgrcv with a moment's patience: while the box stays open and our
+ * partner runs on another CPU, watch it for the message.  Returns the
+ * bytes received or BOX_MISS.
+ */
+static long box_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
+		     long msgtyp, int flags)
+{
+	uint32_t pc = msg_partner_cpu(o->u.msg.q);
+
+	for (int i = 0;; i++) {
+		uint64_t w = READ_ONCE(o->u.msg.box->word);
+		long r = box_take(o, mb, msgsz, msgtyp, flags);
+
+		if (r != BOX_WAIT)
+			return r;
+		if ((flags & IPC_NOWAIT) || i == BOX_SPINS ||
+		    !box_spin(o, w, READ_ONCE(o->u.msg.q->opseq), pc))
+			return BOX_MISS;
+	}
+}
+
+/*
+ * Wait until the box leaves FILLING or TAKING (@w); if its owner died
+ * there, undo the step: FILLING goes back to EMPTY (the send never
+ * happened), TAKING to FULL (nor did the receive).  Lock held.
+ */
+static uint64_t box_await(struct obj *o, uint64_t w)
+{
+	struct uipc_msgbox *b = o->u.msg.box;
+
+	for (unsigned i = 0;; i++) {
+		uint64_t now = READ_ONCE(b->word);
+		uint32_t start;
+
+		if (now != w)
+			return now;
+		if (i < 1024) {
+			cpu_relax();
+			continue;
+		}
+		if (i % 64 == 0) {
+			start = READ_ONCE(b->start);
+			if (READ_ONCE(b->word) == w &&
+			    !proc_alive((pid_t)BOX_PID(w), start)) {
+				uint64_t nw = box_next(w, BOX_ST(w) == UIPC_BOX_FILLING ?
+						       UIPC_BOX_EMPTY : UIPC_BOX_FULL,
+						       0, BOX_PID(w));
+
+				if (cas(&b->word, &w, nw))
+					WRITE_ONCE(b->start, 0);
+				continue;
+			}
+		}
+		if (i < 4096)
+			sched_yield();
+		else
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+}
+
+static int msg_store(struct obj *o, long mtype, const char *text, size_t len);
+
+/*
+ * box_close - keep fast senders out while we hold the lock: move the box
+ * to CLOSED, first moving a message in it to the queue's tail (where it
+ * is the only message), and settle its statistics into the queue.  Every
+ * locked path that may add or wait for a message calls it first.
+ */
+static void box_close(struct obj *o)
+{
+	struct uipc_msgbox *b = o->u.msg.box;
+	struct uipc_msq *q = o->u.msg.q;
+	uint64_t w = READ_ONCE(b->word), nw;
+
+	for (;;) {
+		switch (BOX_ST(w)) {
+		case UIPC_BOX_CLOSED:
+			goto settle;
+		case UIPC_BOX_EMPTY:
+			nw = box_next(w, UIPC_BOX_CLOSED, 0, 0);
+			if (cas(&b->word, &w, nw)) {
+				w = nw;
+				goto settle;
+			}
+			continue;
+		case UIPC_BOX_FILLING: case UIPC_BOX_TAKING:
+			w = box_await(o, w);
+			continue;
+		case UIPC_BOX_FULL: case UIPC_BOX_ABSORBING: {
+			uint32_t len = READ_ONCE(b->len);
+
+			nw = box_next(w, UIPC_BOX_ABSORBING, 0,
+				      (uint32_t)proc_self()->pid);
+			if (!cas(&b->word, &w, nw))
+				continue;
+			w = nw;
+			/* journalled from here: a death rolls back to ABSORBING */
+			if (len > UIPC_MSG_BOX_DATA ||
+			    msg_store(o, (long)READ_ONCE(b->type),
+				      (const char *)b->data, len))
+				break;	/* corrupt: the message is dropped */
+			goto settle;
+		}
+		default:
+			break;	/* corrupt */
+		}
+		/* a word we cannot read: make it CLOSED, keep nothing */
+		WRITE_ONCE(b->word, UIPC_BOX_CLOSED);
+		return;
+	}
+settle:
+	if (!(w & BOX_FLAGS) && BOX_ST(w) == UIPC_BOX_CLOSED)
+		return;
+	if (!jn_room(&o->jc, 8))
+		jn_commit(&o->jc);
+	if (w & UIPC_BOX_SPEND) {
+		jw32(&o->jc, &q->lspid, READ_ONCE(b->spid));
+		jws64(&o->jc, &q->stime, (int64_t)READ_ONCE(b->stime));
+	}
+	if (w & UIPC_BOX_RPEND) {
+		jw32(&o->jc, &q->lrpid, READ_ONCE(b->rpid));
+		jws64(&o->jc, &q->rtime, (int64_t)READ_ONCE(b->rtime));
+	}
+	/* only the lock holder writes a CLOSED or ABSORBING word */
+	jw64(&o->jc, &b->word, (w & UIPC_BOX_SEQMASK) | UIPC_BOX_CLOSED);
+}
+
+/* Does anybody wait on the queue (or is finishing a wait)?  Lock held. */
+static bool msg_has_waiters(struct obj *o)
+{
+	uint32_t hw = READ_ONCE(o->u.msg.q->slots_hw);
+
+	if (hw > MSG_NSLOTS)
+		hw = MSG_NSLOTS;
+	for (uint32_t i = 0; i < hw; i++)
+		if (READ_ONCE(o->u.msg.slots[i].w.state) != UIPC_W_FREE)
+			return true;
+	return false;
+}
+
+/*
+ * box_reopen - before unlocking: open the box again when the queue is
+ * empty, nobody waits, the queue lives, small messages are what it
+ * carries, and a chunk is ready for box_close() to move a message into.
+ * The journal is committed first: a rollback must never write the word
+ * once fast paths may change it.
+ */
+static void box_reopen(struct obj *o)
+{
+	struct uipc_msgbox *b = o->u.msg.box;
+	struct uipc_msq *q = o->u.msg.q;
+	uint64_t w = READ_ONCE(b->word);
+
+	if (BOX_ST(w) != UIPC_BOX_CLOSED || READ_ONCE(q->qnum) ||
+	    !READ_ONCE(q->box_small) ||
+	    READ_ONCE(o->hdr->state) != UIPC_S_LIVE || msg_has_waiters(o))
+		return;
+	if (!READ_ONCE(q->nfree) && READ_ONCE(q->hw) < o->u.msg.nchunks &&
+	    reserve_chunks(o, READ_ONCE(q->hw) + 1))
+		return;
+	if (!READ_ONCE(q->nfree) &&
+	    READ_ONCE(q->hw) >= READ_ONCE(q->reserved_chunks))
+		return;
+	jn_commit(&o->jc);
+	/* release: the queue as we leave it before senders may use the box */
+	store_release(&b->word, box_next(w, UIPC_BOX_EMPTY, 0, 0));
+}
+
+/* The queue's lock, with the box closed. */
+static void msq_lock(struct obj *o)
+{
+	ipc_obj_lock(o);
+	box_close(o);
+}
+
+static void msq_unlock(struct obj *o)
+{
+	box_reopen(o);
+	ipc_obj_unlock(o);
+}
+
+/* After a dead lock holder: a message it was moving is the box's again. */
+void msq_repair(struct obj *o)
+{
+	struct uipc_msgbox *b = o->u.msg.box;
+	uint64_t w = READ_ONCE(b->word);
+
+	if (BOX_ST(w) == UIPC_BOX_ABSORBING)
+		WRITE_ONCE(b->word, (w & ~UIPC_BOX_STATE) | UIPC_BOX_FULL);
+}
+
+/*
+ * What msgctl reports: the queue's counters with the box's message (one
+ * not yet received) and its statistics when newer than the queue's.
+ */
+void msq_report(struct obj *o, struct msq_report *r)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	struct uipc_msgbox *b = o->u.msg.box;
+	uint64_t w = READ_ONCE(b->word);
+	uint64_t st = BOX_ST(w);
+
+	r->qnum = READ_ONCE(q->qnum);
+	r->cbytes = READ_ONCE(q->cbytes);
+	r->lspid = READ_ONCE(q->lspid);
+	r->lrpid = READ_ONCE(q->lrpid);
+	r->stime = READ_ONCE(q->stime);
+	r->rtime = READ_ONCE(q->rtime);
+	if ((st == UIPC_BOX_FULL || st == UIPC_BOX_TAKING ||
+	     st == UIPC_BOX_ABSORBING) && READ_ONCE(b->len) <= UIPC_MSG_BOX_DATA) {
+		r->qnum++;
+		r->cbytes += READ_ONCE(b->len);
+	}
+	if (w & UIPC_BOX_SPEND) {
+		r->lspid = READ_ONCE(b->spid);
+		r->stime = (int64_t)READ_ONCE(b->stime);
+	}
+	if (w & UIPC_BOX_RPEND) {
+		r->lrpid = READ_ONCE(b->rpid);
+		r->rtime = (int64_t)READ_ONCE(b->rtime);
+	}
+}
 
 /* ---- msgsnd ---- */
 
@@ -436,7 +808,11 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 		ipc_obj_put(o);
 		return -EACCES;
 	}
-	ipc_obj_lock(o);
+	if (msgsz <= UIPC_MSG_BOX_DATA && box_put(o, mtype, mb->mtext, msgsz) == 0) {
+		ipc_obj_put(o);
+		return 0;
+	}
+	msq_lock(o);
 	for (;;) {
 		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 			r = -EIDRM;
@@ -463,10 +839,10 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 			uint64_t seq = READ_ONCE(o->u.msg.q->opseq);
 			uint32_t pc = msg_partner_cpu(o->u.msg.q);
 
-			ipc_obj_unlock(o);
+			msq_unlock(o);
 			if (!wt_spin(&o->u.msg.q->opseq, 8, seq, pc))
 				spins = MSG_SPINS;
-			ipc_obj_lock(o);
+			msq_lock(o);
 			continue;
 		}
 		r = msg_wait(o, UIPC_MSGW_SEND, 0, msgsz, msgflg,
@@ -477,12 +853,14 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	if (r == 0) {
 		struct uipc_msq *q = o->u.msg.q;
 
+		if (READ_ONCE(q->box_small) != (msgsz <= UIPC_MSG_BOX_DATA))
+			jw32(&o->jc, &q->box_small, msgsz <= UIPC_MSG_BOX_DATA);
 		jw32(&o->jc, &q->lspid, (uint32_t)proc_self()->pid);
 		msg_hint(q);
 		jws64(&o->jc, &q->stime, ipc_now());
 		nw = msg_wake_mark(o, UIPC_MSGW_RECV, false, mtype, wake);
 	}
-	ipc_obj_unlock(o);
+	msq_unlock(o);
 	msg_wake(o, wake, nw);
 	ipc_obj_put(o);
 	return r;
@@ -666,10 +1044,10 @@ static long msg_copy_in_flight(struct obj *o, struct uipc_msgflight *f,
 	jw64(&o->jc, &f->start, me->start);
 	jw32(&o->jc, &f->pid, (uint32_t)me->pid);
 	*nw = msg_wake_mark(o, UIPC_MSGW_SEND, true, 0, wake);
-	ipc_obj_unlock(o);
+	msq_unlock(o);
 	msg_wake(o, wake, *nw);
 	r = msg_copy_out(o, link, msgp, msgsz, &last);
-	ipc_obj_lock(o);
+	msq_lock(o);
 	*nw = 0;
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE)
 		return r;	/* removed meanwhile: received before that */
@@ -691,6 +1069,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 	uint32_t wake[MSG_NSLOTS], nw = 0;
 	int spins = 0;
 	struct obj *o;
+	bool box_ok;
 	long r;
 
 	if (msqid < 0 || (long)msgsz < 0)
@@ -713,7 +1092,12 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		ipc_obj_put(o);
 		return -EACCES;
 	}
-	ipc_obj_lock(o);
+	box_ok = !(msgflg & MSG_COPY) && !ipc_ptr_ok(msgp);
+	if (box_ok && (r = box_recv(o, msgp, msgsz, msgtyp, msgflg)) != BOX_MISS) {
+		ipc_obj_put(o);
+		return r;
+	}
+	msq_lock(o);
 	for (;;) {
 		struct uipc_msq *q = o->u.msg.q;
 		struct uipc_msgflight *f;
@@ -767,11 +1151,21 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			/* a sender may be about to deliver */
 			uint32_t pc = msg_partner_cpu(q);
 			uint64_t seq = READ_ONCE(q->opseq);
+			uint64_t bw;
 
-			ipc_obj_unlock(o);
-			if (!wt_spin(&q->opseq, 8, seq, pc))
+			msq_unlock(o);
+			bw = READ_ONCE(o->u.msg.box->word);
+			if (box_ok && BOX_ST(bw) == UIPC_BOX_EMPTY) {
+				/* reopened: the next small message comes there */
+				r = box_recv(o, msgp, msgsz, msgtyp, msgflg);
+				if (r != BOX_MISS) {
+					ipc_obj_put(o);
+					return r;
+				}
+			} else if (!box_spin(o, bw, seq, pc)) {
 				spins = MSG_SPINS;
-			ipc_obj_lock(o);
+			}
+			msq_lock(o);
 			continue;
 		}
 		r = msg_wait(o, UIPC_MSGW_RECV, msgtyp, msgsz, msgflg,
@@ -779,7 +1173,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		if (r)
 			break;
 	}
-	ipc_obj_unlock(o);
+	msq_unlock(o);
 	msg_wake(o, wake, nw);
 	ipc_obj_put(o);
 	return r;
@@ -789,10 +1183,12 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 
 static void msq_count_one(struct obj *o, void *arg)
 {
+	struct msq_report r;
 	int *t = arg;
 
-	t[0] += (int)READ_ONCE(o->u.msg.q->qnum);
-	t[1] += (int)READ_ONCE(o->u.msg.q->cbytes);
+	msq_report(o, &r);
+	t[0] += (int)r.qnum;
+	t[1] += (int)r.cbytes;
 }
 
 /* MSG_INFO: messages and bytes in all queues of the namespace. */
@@ -832,6 +1228,7 @@ void msq_after_set(struct obj *o)
 
 void msq_rmid_locked(struct obj *o)
 {
+	box_close(o);	/* fast senders and receivers are done, and out */
 	/* a receiver may still be copying a message out: keep its bytes */
 	for (uint32_t i = 0; i < MSG_NFLIGHT; i++)
 		if (READ_ONCE(o->u.msg.flights[i].pid))
