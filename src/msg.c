@@ -34,12 +34,14 @@ static int msg_init(struct obj *o, const struct ipc_params *p)
 	return msq_init(o, (uint64_t)lim_cached()->msgmnb);
 }
 
-/* After a dead holder the journal restores the queue; msq_repair the box. */
+/*
+ * After a dead holder the journal restores the queue, and box_close()
+ * (msgop.c) takes a message left ABSORBING as FULL.
+ */
 const struct ipc_ops msg_ops = {
 	.geometry = msg_geometry,
 	.init = msg_init,
 	.validate = msq_validate,
-	.repair = msq_repair,
 	.lazy_data = true,
 };
 

@@ -25,7 +25,6 @@ int msq_set_qbytes(struct obj *o, uint64_t qbytes);
 void msq_after_set(struct obj *o);
 void msq_rmid_locked(struct obj *o);
 void msq_rmid_after(struct obj *o);
-void msq_repair(struct obj *o);
 
 /* msgctl's counters and statistics, the box's message included */
 struct msq_report {

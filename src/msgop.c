@@ -30,9 +30,26 @@
  * chain of a receiver that died copying is reclaimed when records or
  * chunks run short (flight_reap), and removal keeps the memory while a
  * copy may be in flight.  Chains are mostly consecutive chunks, which
- * next_link() turns into memory-level parallelism when copying.  Waiters (struct uipc_msgwait) are woken to
- * retry: the first matching receiver when a message arrives, every sender
- * when room is made.
+ * next_link() turns into memory-level parallelism when copying.  Waiters
+ * (struct uipc_msgwait) are woken to retry: the first matching receiver
+ * when a message arrives, every sender when room is made.
+ *
+ * The box (struct uipc_msgbox, one cache line) carries a message of up
+ * to UIPC_MSG_BOX_DATA bytes with no lock while the queue is otherwise
+ * empty and nobody waits: a send is one compare-and-swap into FILLING and
+ * a release store of FULL, a receive one compare-and-swap into TAKING and
+ * a store of EMPTY, so a ping-pong moves that one line and nothing else.
+ * The lock holder owns the rest: every locked path first closes the box
+ * (box_close), moving a message in it to the queue, where it is the only
+ * one, so the queue code never sees the box; the last unlock that leaves
+ * the queue empty and waiter-free opens it again (box_reopen).  So a
+ * message in the box is always the first and only one, which makes every
+ * receive selector's choice simply "it, if its type matches".  A process
+ * that dies in FILLING or TAKING is found out by the lock holder waiting
+ * for it (box_await), and its step undone; a lock holder that dies moving
+ * the message leaves ABSORBING, which the journal and the next holder
+ * turn back into the box's message.  msgctl adds the box's message and
+ * its newer pids and times to the queue's (msq_report).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -642,16 +659,6 @@ static void msq_unlock(struct obj *o)
 	ipc_obj_unlock(o);
 }
 
-/* After a dead lock holder: a message it was moving is the box's again. */
-void msq_repair(struct obj *o)
-{
-	struct uipc_msgbox *b = o->u.msg.box;
-	uint64_t w = READ_ONCE(b->word);
-
-	if (BOX_ST(w) == UIPC_BOX_ABSORBING)
-		WRITE_ONCE(b->word, (w & ~UIPC_BOX_STATE) | UIPC_BOX_FULL);
-}
-
 /*
  * What msgctl reports: the queue's counters with the box's message (one
  * not yet received) and its statistics when newer than the queue's.
@@ -1251,8 +1258,9 @@ void msq_rmid_after(struct obj *o)
 /* For uipc_users(): blocked senders and receivers, the last ones. */
 void msq_users(struct obj *o, ipc_user_fn fn, void *ctx)
 {
-	struct uipc_msq *q = o->u.msg.q;
+	struct msq_report r;
 
+	msq_report(o, &r);
 	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
 		struct uipc_waiter *w = &o->u.msg.slots[i].w;
 
@@ -1260,7 +1268,7 @@ void msq_users(struct obj *o, ipc_user_fn fn, void *ctx)
 			fn(ctx, (pid_t)READ_ONCE(w->pid), READ_ONCE(w->start),
 			   UIPC_USER_WAIT, 1, true);
 	}
-	fn(ctx, (pid_t)READ_ONCE(q->lspid), 0, UIPC_USER_LAST, 1, false);
-	if (READ_ONCE(q->lrpid) != READ_ONCE(q->lspid))
-		fn(ctx, (pid_t)READ_ONCE(q->lrpid), 0, UIPC_USER_LAST, 1, false);
+	fn(ctx, (pid_t)r.lspid, 0, UIPC_USER_LAST, 1, false);
+	if (r.lrpid != r.lspid)
+		fn(ctx, (pid_t)r.lrpid, 0, UIPC_USER_LAST, 1, false);
 }

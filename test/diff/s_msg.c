@@ -441,3 +441,63 @@ SCENARIO(msg_sizes, 0)
 	mrcv(q, 100000, 0, IPC_NOWAIT);
 	st_msg(q);
 }
+
+/*
+ * One message at a time, as a ping-pong sends them (uipc passes a lone
+ * small message through its lock-free box): the counters, pids and
+ * times; MSG_COPY, E2BIG and MSG_NOERROR on a lone message; a second
+ * message behind it, small and large; qbytes lowered under it; a lone
+ * message sent to a blocked receiver; removal with one inside.
+ */
+SCENARIO(msg_lone, 0)
+{
+	int q = obj_get(K_MSG, KEY1, IPC_CREAT | 0600);
+	pid_t c;
+
+	for (int i = 0; i < 3; i++) {
+		CHILD(c) msnd(q, 1 + i, "ping", 0);
+		tr_wait(c);
+		st_msg(q);
+		mrcv(q, 64, 0, 0);
+		st_msg(q);
+	}
+	msnd(q, 9, "0123456789abcdefghijklm", 0);	/* 23 bytes */
+	mrcv(q, 64, 0, MSG_COPY | IPC_NOWAIT);
+	mrcv(q, 64, 1, MSG_COPY | IPC_NOWAIT);
+	mrcv(q, 64, 8, IPC_NOWAIT);
+	mrcv(q, 64, 9, MSG_EXCEPT | IPC_NOWAIT);
+	mrcv(q, 64, -8, IPC_NOWAIT);
+	mrcv(q, 5, 9, IPC_NOWAIT);
+	st_msg(q);
+	mrcv(q, 5, -9, MSG_NOERROR | IPC_NOWAIT);
+	st_msg(q);
+	msnd(q, 1, "first", 0);
+	msnd(q, 2, "second", 0);
+	msnd_len(q, 3, 25, 0);
+	msnd(q, 4, "fourth", 0);
+	st_msg(q);
+	for (int i = 0; i < 5; i++)
+		mrcv(q, 64, 0, IPC_NOWAIT);
+	msnd_len(q, 5, 24, 0);
+	set_qbytes(q, 10);
+	st_msg(q);
+	msnd_len(q, 5, 1, IPC_NOWAIT);
+	mrcv(q, 64, 0, IPC_NOWAIT);
+	msnd_len(q, 5, 11, IPC_NOWAIT);
+	msnd_len(q, 5, 10, IPC_NOWAIT);
+	set_qbytes(q, 16384);
+	mrcv(q, 64, 0, IPC_NOWAIT);
+	CHILD(c) mrcv(q, 64, 7, 0);
+	tr_block_report(c);
+	msnd(q, 6, "six", 0);
+	msnd(q, 7, "seven", 0);
+	tr_wait(c);
+	mrcv(q, 64, 0, IPC_NOWAIT);
+	msnd(q, 8, "eight", 0);
+	mrcv(q, 64, 0, IPC_NOWAIT);
+	msnd(q, 8, "left", 0);
+	st_msg(q);
+	obj_rmid(K_MSG, q);
+	msnd(q, 8, "late", IPC_NOWAIT);
+	mrcv(q, 64, 0, IPC_NOWAIT);
+}

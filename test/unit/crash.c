@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 
 #include "helpers.h"
+#include "../../src/layout.h"
 
 TestSuite(crash, .init = t_setup, .fini = t_teardown, .timeout = 240);
 
@@ -464,6 +465,7 @@ struct msg_torture {
 	uint64_t sent[TM_SEND][TM_MAXSEQ / 64];	/* bit per sequence number */
 	uint64_t recvd[TM_SEND][TM_MAXSEQ / 64];
 	long ops;
+	uint32_t maxlen;	/* payload bytes after the header: 0..maxlen-1 */
 	int err;
 	char why[256];
 };
@@ -536,7 +538,7 @@ static int tm_sender(void *arg)
 	while (!M->stop_send) {
 		uint32_t seq = __atomic_fetch_add(&M->next_seq[k], 1,
 						  __ATOMIC_SEQ_CST);
-		uint32_t len = (uint32_t)(t_rand(&seed) % 200);
+		uint32_t len = (uint32_t)(t_rand(&seed) % M->maxlen);
 
 		if (seq >= TM_MAXSEQ) {	/* out of numbers: just stop */
 			while (!M->stop_send)
@@ -607,7 +609,7 @@ static int tm_receiver(void *arg)
 	}
 }
 
-Test(crash, torture_msg_with_kills, .timeout = 300)
+static void tm_run(uint32_t maxlen, useconds_t max_gap)
 {
 	pid_t snd[TM_SEND], rcv[TM_RECV];
 	uint64_t seed = 4242;
@@ -617,6 +619,7 @@ Test(crash, torture_msg_with_kills, .timeout = 300)
 	ssize_t n;
 
 	M = t_shared(sizeof(*M));
+	M->maxlen = maxlen;
 	g_id = (int)assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
 	for (int k = 0; k < TM_SEND; k++)
 		snd[k] = t_spawn(tm_sender, (void *)(intptr_t)k);
@@ -630,7 +633,7 @@ Test(crash, torture_msg_with_kills, .timeout = 300)
 				 seen + 20 || M->err, T_DEADLINE_MS),
 			  "no progress after %d kills (ops %ld)", i, seen);
 		cr_assert(!M->err, "%s", M->why);
-		usleep((useconds_t)(t_rand(&seed) % 2000));
+		usleep((useconds_t)(t_rand(&seed) % max_gap));
 		if (k < TM_SEND) {
 			t_kill_wait(snd[k]);
 			snd[k] = t_spawn(tm_sender, (void *)(intptr_t)k);
@@ -706,6 +709,21 @@ Test(crash, torture_msg_with_kills, .timeout = 300)
 	cr_assert_eq(uipc_msgrcv(g_id, &m, 100, 3, IPC_NOWAIT), 6);
 	cr_assert_str_eq(m.mtext, "after");
 	assert_ok(uipc_msgctl(g_id, IPC_RMID, NULL));
+}
+
+Test(crash, torture_msg_with_kills, .timeout = 300)
+{
+	tm_run(200, 2000);
+}
+
+/*
+ * Messages of 16 to 24 bytes, which pass through the queue's lock-free
+ * box whenever it is empty, and kills more often: inside a fast send or
+ * receive, or while a lock holder moves the box's message into the queue.
+ */
+Test(crash, torture_small_msg_with_kills, .timeout = 300)
+{
+	tm_run(24 - sizeof(struct tm_hdr) + 1, 300);	/* 24: UIPC_MSG_BOX_DATA */
 }
 
 /* ------------------------------------------- torture: get and remove */
@@ -954,5 +972,189 @@ Test(crash, receiver_killed_in_copy_leaks_nothing, .timeout = 120)
 					 IPC_NOWAIT), (ssize_t)sizeof(msg.text));
 		cr_assert_eq(msg.text[0], msg.text[8191]);
 	}
+	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+}
+
+/* ------------------------------------------ the box: deaths in its steps */
+
+/*
+ * A queue's box (struct uipc_msgbox), mapped from its file: these tests
+ * put it in the state a process leaves when it dies at a given step,
+ * which random kills reach too rarely to count on.
+ */
+struct box_view {
+	char *base;
+	size_t size;
+	struct uipc_hdr *h;
+	struct uipc_msgbox *b;
+};
+
+static struct box_view box_map(int id)
+{
+	struct box_view v;
+	struct stat st;
+	int fd = open(t_obj_path("msg", id), O_RDWR);
+
+	cr_assert(fd >= 0 && fstat(fd, &st) == 0);
+	v.size = (size_t)st.st_size;
+	v.base = mmap(NULL, v.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	cr_assert(v.base != MAP_FAILED);
+	v.h = (struct uipc_hdr *)(void *)v.base;
+	v.b = (struct uipc_msgbox *)(void *)(v.base +
+		((struct uipc_msq *)(void *)(v.base + v.h->body_off))->box_off);
+	return v;
+}
+
+static uint64_t box_state(const struct box_view *v)
+{
+	return __atomic_load_n(&v->b->word, __ATOMIC_SEQ_CST) & UIPC_BOX_STATE;
+}
+
+/* The word @v's box would have after a step by @pid into @state. */
+static void box_set(const struct box_view *v, uint64_t state, pid_t pid)
+{
+	uint64_t w = v->b->word;
+
+	w = ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) |
+	    (w & (UIPC_BOX_SPEND | UIPC_BOX_RPEND)) | state |
+	    (uint64_t)(uint32_t)pid << UIPC_BOX_PIDSHIFT;
+	__atomic_store_n(&v->b->word, w, __ATOMIC_SEQ_CST);
+}
+
+static pid_t dead_pid(void)
+{
+	pid_t p = fork();
+
+	cr_assert(p >= 0);
+	if (p == 0)
+		_exit(0);
+	cr_assert(waitpid(p, NULL, 0) == p);
+	return p;
+}
+
+/* A new queue whose box is open (empty, fast senders welcome). */
+static int box_queue(struct box_view *v)
+{
+	struct t_msg m;
+	int id = (int)assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
+
+	/* the first unlock that finds the queue empty opens it */
+	cr_assert(uipc_msgrcv(id, &m, 8, 0, IPC_NOWAIT) == -1 &&
+		  errno == ENOMSG);
+	*v = box_map(id);
+	cr_assert_eq(box_state(v), UIPC_BOX_EMPTY);
+	return id;
+}
+
+static void box_send(int id, long type, const char *text)
+{
+	struct t_msg m = { .mtype = type };
+
+	strcpy(m.mtext, text);
+	assert_ok(uipc_msgsnd(id, &m, strlen(text), 0));
+}
+
+static void box_expect(int id, long type, const char *text, int flags)
+{
+	struct t_msg m;
+	ssize_t n = uipc_msgrcv(id, &m, sizeof(m.mtext), 0, flags);
+
+	cr_assert_eq(n, (ssize_t)strlen(text), "msgrcv: %zd (%s)", n,
+		     n < 0 ? t_errname(errno) : "");
+	cr_assert_eq(m.mtype, type);
+	cr_assert(!memcmp(m.mtext, text, (size_t)n));
+}
+
+/* A sender died filling the box: its message never was; others go on. */
+Test(crash, box_filler_killed)
+{
+	struct box_view v;
+	int id = box_queue(&v);
+
+	box_set(&v, UIPC_BOX_FILLING, dead_pid());
+	v.b->len = 3;
+	memcpy(v.b->data, "bad", 3);
+	cr_assert_eq(t_qnum(id), 0, "a message half written is not queued");
+	box_send(id, 2, "after");
+	cr_assert_eq(t_qnum(id), 1);
+	box_expect(id, 2, "after", IPC_NOWAIT);
+	cr_assert(uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0, IPC_NOWAIT) == -1 &&
+		  errno == ENOMSG);
+	/* and the box works again */
+	box_send(id, 3, "again");
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL);
+	box_expect(id, 3, "again", 0);
+	munmap(v.base, v.size);
+	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+}
+
+/* A receiver died taking the box's message: it is still there, once. */
+Test(crash, box_taker_killed)
+{
+	struct box_view v;
+	struct msqid_ds ds;
+	int id = box_queue(&v);
+
+	box_send(id, 5, "hello");
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL, "a lone small message "
+		     "goes through the box");
+	box_set(&v, UIPC_BOX_TAKING, dead_pid());
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 1);
+	cr_assert_eq(ds.msg_cbytes, 5);
+	box_send(id, 6, "world");	/* behind it, in order */
+	box_expect(id, 5, "hello", 0);
+	box_expect(id, 6, "world", IPC_NOWAIT);
+	cr_assert(uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0, IPC_NOWAIT) == -1 &&
+		  errno == ENOMSG);
+	munmap(v.base, v.size);
+	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+}
+
+/*
+ * A lock holder died moving the box's message into the queue: the next
+ * holder rolls back and finds the message in the box again.
+ */
+Test(crash, box_absorber_killed)
+{
+	struct box_view v;
+	struct msqid_ds ds;
+	pid_t dead = dead_pid();
+	int id = box_queue(&v);
+
+	box_send(id, 7, "moving");
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL);
+	__atomic_store_n(&v.h->lock.word, (uint32_t)dead, __ATOMIC_SEQ_CST);
+	box_set(&v, UIPC_BOX_ABSORBING, dead);
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));	/* takes the lock over */
+	cr_assert_eq(ds.msg_qnum, 1);
+	cr_assert_eq(ds.msg_cbytes, 6);
+	cr_assert_eq(ds.msg_lspid, getpid());
+	box_expect(id, 7, "moving", IPC_NOWAIT);
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 0);
+	cr_assert_eq(ds.msg_lrpid, getpid());
+	munmap(v.base, v.size);
+	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+}
+
+/* A box that claims more bytes than it holds: an error, never a copy. */
+Test(crash, box_corrupt_length)
+{
+	struct box_view v;
+	struct msqid_ds ds;
+	int id = box_queue(&v);
+
+	box_send(id, 1, "ok");
+	v.b->len = 100000;
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 0, "an unreadable message is not counted");
+	cr_assert(uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0, IPC_NOWAIT) == -1 &&
+		  errno == ENOMSG);
+	/* dropped; the queue goes on */
+	box_send(id, 2, "next");
+	box_expect(id, 2, "next", IPC_NOWAIT);
+	munmap(v.base, v.size);
 	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
 }
