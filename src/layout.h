@@ -185,7 +185,7 @@ struct uipc_msq {
 	uint64_t opseq;		/* sends + receives so far (spin hint) */
 	uint32_t slots_hw;	/* waiter slots ever used: scans stop here */
 	uint32_t nfree;		/* chunks on the free list */
-	uint32_t box_off;	/* offset of struct uipc_msgbox (64-aligned) */
+	uint32_t box_off;	/* offset of struct uipc_msgbox (128-aligned) */
 	uint32_t box_small;	/* the last locked send would fit the box */
 };
 
@@ -237,7 +237,7 @@ struct uipc_msgflight {
 };
 
 /*
- * struct uipc_msgbox - one cache line through which a small message
+ * struct uipc_msgbox - two cache lines through which a small message
  * (up to UIPC_MSG_BOX_DATA bytes) passes with no lock, when the queue is
  * otherwise empty and nobody waits (msgop.c).  word holds the state, a
  * sequence number (bumped by every change) and the pid of the process
@@ -267,7 +267,7 @@ struct uipc_msgflight {
 #define UIPC_BOX_SEQ1		0x20ull		/* sequence: bits 5..31 */
 #define UIPC_BOX_SEQMASK	0xffffffe0ull
 #define UIPC_BOX_PIDSHIFT	32
-#define UIPC_MSG_BOX_DATA	24
+#define UIPC_MSG_BOX_DATA	88
 
 struct uipc_msgbox {
 	uint64_t word;		/* state, flags, sequence, pid (above) */
@@ -282,7 +282,7 @@ struct uipc_msgbox {
 };
 
 _Static_assert(sizeof(struct uipc_msq) == 128, "uipc_msq");
-_Static_assert(sizeof(struct uipc_msgbox) == 64, "uipc_msgbox");
+_Static_assert(sizeof(struct uipc_msgbox) == 128, "uipc_msgbox");
 _Static_assert(sizeof(struct uipc_msgflight) == 24, "uipc_msgflight");
 _Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
 _Static_assert(offsetof(struct uipc_msghdr, next) == offsetof(struct uipc_msgcont, next),

@@ -34,11 +34,11 @@
  * (struct uipc_msgwait) are woken to retry: the first matching receiver
  * when a message arrives, every sender when room is made.
  *
- * The box (struct uipc_msgbox, one cache line) carries a message of up
+ * The box (struct uipc_msgbox, two cache lines) carries a message of up
  * to UIPC_MSG_BOX_DATA bytes with no lock while the queue is otherwise
  * empty and nobody waits: a send is one compare-and-swap into FILLING and
  * a release store of FULL, a receive one compare-and-swap into TAKING and
- * a store of EMPTY, so a ping-pong moves that one line and nothing else.
+ * a store of EMPTY, so a ping-pong moves the box and nothing else.
  * The lock holder owns the rest: every locked path first closes the box
  * (box_close), moving a message in it to the queue, where it is the only
  * one, so the queue code never sees the box; the last unlock that leaves
@@ -86,7 +86,7 @@ int msq_geometry(long msgmnb, size_t *body, size_t *journal, size_t *data)
 
 	if (chunks > UINT32_MAX / 2)
 		return -ENOMEM;
-	/* the box: one line, aligned wherever the body starts */
+	/* the box: two lines, aligned wherever the body starts */
 	*body = sizeof(struct uipc_msq) + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
 		MSG_NFLIGHT * sizeof(struct uipc_msgflight) +
 		2 * sizeof(struct uipc_msgbox);
@@ -101,7 +101,7 @@ static uint32_t box_place(uint32_t slots_off)
 	uint32_t end = slots_off + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
 		       MSG_NFLIGHT * sizeof(struct uipc_msgflight);
 
-	return (end + 63) & ~63u;
+	return (end + 127) & ~127u;	/* a pair of lines, fetched together */
 }
 
 int msq_init(struct obj *o, uint64_t qbytes)
@@ -360,6 +360,7 @@ static void flight_reap(struct obj *o);
 #define BOX_PID(w)	((uint32_t)((w) >> UIPC_BOX_PIDSHIFT))
 #define BOX_FLAGS	(UIPC_BOX_SPEND | UIPC_BOX_RPEND)
 #define BOX_SPINS	64	/* changes of the box watched before the lock */
+#define BOX_RECV_NS	60000	/* a receiver's watch for the next change */
 #define BOX_MISS	LONG_MIN	/* box_take(): use the queue */
 #define BOX_WAIT	(LONG_MIN + 1)	/* box_take(): nothing yet, spinning may help */
 
@@ -369,6 +370,31 @@ static inline uint64_t box_next(uint64_t w, uint64_t state, uint64_t flags,
 {
 	return ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) | (w & BOX_FLAGS) |
 	       flags | state | ((uint64_t)pid << UIPC_BOX_PIDSHIFT);
+}
+
+/*
+ * Watch the box word and the queue's counter for a change, for at most
+ * @ns, and only while the partner runs on another CPU (@pc, as wt_spin).
+ */
+static bool box_spin(struct obj *o, uint64_t w, uint64_t seq, uint32_t pc,
+		     int64_t ns)
+{
+	int cpu = sched_getcpu();
+	int64_t t0;
+
+	if (!pc || cpu < 0 || (uint32_t)cpu + 1 == pc)
+		return false;
+	t0 = mono_ns();
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			if (READ_ONCE(o->u.msg.box->word) != w ||
+			    READ_ONCE(o->u.msg.q->opseq) != seq)
+				return true;
+			cpu_relax();
+		}
+		if (mono_ns() - t0 > ns)
+			return false;
+	}
 }
 
 /*
@@ -385,7 +411,11 @@ static int box_put(struct obj *o, long mtype, const void *text, size_t len)
 	uint64_t w = READ_ONCE(b->word), nw;
 	uint8_t tmp[UIPC_MSG_BOX_DATA];
 
-	/* the queue is empty: fits() with no bytes and no messages */
+	/*
+	 * The queue is empty: fits() with no bytes and no messages.  A box
+	 * still full sends us to the queue (waiting for the receiver to
+	 * take it does not pay: see docs/design.md).
+	 */
 	if (BOX_ST(w) != UIPC_BOX_EMPTY || len > qb || qb < 1)
 		return 1;
 	memcpy(tmp, text, len);
@@ -456,27 +486,6 @@ static long box_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 	return (long)len;
 }
 
-/* Watch the box word and the queue's counter for a change. */
-static bool box_spin(struct obj *o, uint64_t w, uint64_t seq, uint32_t pc)
-{
-	int cpu = sched_getcpu();
-	int64_t t0;
-
-	if (!pc || cpu < 0 || (uint32_t)cpu + 1 == pc)
-		return false;
-	t0 = mono_ns();
-	for (;;) {
-		for (int i = 0; i < 64; i++) {
-			if (READ_ONCE(o->u.msg.box->word) != w ||
-			    READ_ONCE(o->u.msg.q->opseq) != seq)
-				return true;
-			cpu_relax();
-		}
-		if (mono_ns() - t0 > 60000)
-			return false;
-	}
-}
-
 /*
  * Fast msgrcv with a moment's patience: while the box stays open and our
  * partner runs on another CPU, watch it for the message.  Returns the
@@ -494,7 +503,7 @@ static long box_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
 		if (r != BOX_WAIT)
 			return r;
 		if ((flags & IPC_NOWAIT) || i == BOX_SPINS ||
-		    !box_spin(o, w, READ_ONCE(o->u.msg.q->opseq), pc))
+		    !box_spin(o, w, READ_ONCE(o->u.msg.q->opseq), pc, BOX_RECV_NS))
 			return BOX_MISS;
 	}
 }
@@ -1169,7 +1178,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 					ipc_obj_put(o);
 					return r;
 				}
-			} else if (!box_spin(o, bw, seq, pc)) {
+			} else if (!box_spin(o, bw, seq, pc, BOX_RECV_NS)) {
 				spins = MSG_SPINS;
 			}
 			msq_lock(o);

@@ -473,12 +473,12 @@ SCENARIO(msg_lone, 0)
 	st_msg(q);
 	msnd(q, 1, "first", 0);
 	msnd(q, 2, "second", 0);
-	msnd_len(q, 3, 25, 0);
+	msnd_len(q, 3, 89, 0);
 	msnd(q, 4, "fourth", 0);
 	st_msg(q);
 	for (int i = 0; i < 5; i++)
 		mrcv(q, 64, 0, IPC_NOWAIT);
-	msnd_len(q, 5, 24, 0);
+	msnd_len(q, 5, 88, 0);
 	set_qbytes(q, 10);
 	st_msg(q);
 	msnd_len(q, 5, 1, IPC_NOWAIT);

@@ -18,6 +18,7 @@
  * counters that match the contents, and progress between kills (a wedged
  * object fails the test by deadline rather than by hanging it).
  */
+#include <sched.h>
 #include <sys/syscall.h>
 
 #include "helpers.h"
@@ -466,6 +467,7 @@ struct msg_torture {
 	uint64_t recvd[TM_SEND][TM_MAXSEQ / 64];
 	long ops;
 	uint32_t maxlen;	/* payload bytes after the header: 0..maxlen-1 */
+	int poll;		/* receivers poll (IPC_NOWAIT) instead of blocking */
 	int err;
 	char why[256];
 };
@@ -552,6 +554,8 @@ static int tm_sender(void *arg)
 		__atomic_fetch_or(&M->sent[k][seq / 64], 1ULL << (seq % 64),
 				  __ATOMIC_SEQ_CST);
 		__atomic_fetch_add(&M->ops, 1, __ATOMIC_RELAXED);
+		if (M->poll && t_rand(&seed) % 2)
+			usleep((useconds_t)(t_rand(&seed) % 50));	/* let it drain */
 	}
 	return 0;
 }
@@ -589,7 +593,12 @@ static int tm_receiver(void *arg)
 				break;
 			}
 		}
-		n = uipc_msgrcv(g_id, &m, sizeof(m.mtext), typ, flags);
+		n = uipc_msgrcv(g_id, &m, sizeof(m.mtext), typ,
+				flags | (M->poll ? IPC_NOWAIT : 0));
+		if (n < 0 && M->poll && errno == ENOMSG) {
+			sched_yield();
+			continue;
+		}
 		if (n < 0)
 			tm_fail("msgrcv(%ld, %#x): %s", typ, flags,
 				t_errname(errno));
@@ -609,7 +618,7 @@ static int tm_receiver(void *arg)
 	}
 }
 
-static void tm_run(uint32_t maxlen, useconds_t max_gap)
+static void tm_run(uint32_t maxlen, useconds_t max_gap, int poll)
 {
 	pid_t snd[TM_SEND], rcv[TM_RECV];
 	uint64_t seed = 4242;
@@ -620,6 +629,7 @@ static void tm_run(uint32_t maxlen, useconds_t max_gap)
 
 	M = t_shared(sizeof(*M));
 	M->maxlen = maxlen;
+	M->poll = poll;
 	g_id = (int)assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
 	for (int k = 0; k < TM_SEND; k++)
 		snd[k] = t_spawn(tm_sender, (void *)(intptr_t)k);
@@ -713,17 +723,18 @@ static void tm_run(uint32_t maxlen, useconds_t max_gap)
 
 Test(crash, torture_msg_with_kills, .timeout = 300)
 {
-	tm_run(200, 2000);
+	tm_run(200, 2000, 0);
 }
 
 /*
- * Messages of 16 to 24 bytes, which pass through the queue's lock-free
- * box whenever it is empty, and kills more often: inside a fast send or
+ * Messages of 16 to 88 bytes, which pass through the queue's lock-free
+ * box whenever it is empty and nobody waits (so the receivers poll), and
+ * kills more often: inside a fast send or
  * receive, or while a lock holder moves the box's message into the queue.
  */
 Test(crash, torture_small_msg_with_kills, .timeout = 300)
 {
-	tm_run(24 - sizeof(struct tm_hdr) + 1, 300);	/* 24: UIPC_MSG_BOX_DATA */
+	tm_run(UIPC_MSG_BOX_DATA - sizeof(struct tm_hdr) + 1, 300, 1);
 }
 
 /* ------------------------------------------- torture: get and remove */
