@@ -1225,8 +1225,17 @@ void msq_totals(int *msgs, int *bytes)
 	*bytes = t[1];
 }
 
+/*
+ * IPC_SET's msg_qbytes.  Lock held.  The box is closed first: a fast send
+ * checked the old limit, and must either be in the queue before the
+ * change (box_close waits for it and moves it there) or find the box
+ * closed and check again under the lock.
+ */
 int msq_set_qbytes(struct obj *o, uint64_t qbytes)
 {
+	box_close(o);
+	if (!jn_room(&o->jc, 1))
+		jn_commit(&o->jc);
 	jw64(&o->jc, &o->u.msg.q->qbytes, qbytes);
 	return 0;
 }
