@@ -122,6 +122,8 @@ static int rmid_stale(struct obj *o)
 		if (l.alive) {
 			err = -EBUSY;
 		} else {
+			if (o->type == UIPC_T_MSG)
+				msq_rmid_locked(o);	/* closes the box */
 			ipc_remove_locked(ns, &rjc, o);
 		}
 	}

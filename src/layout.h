@@ -250,10 +250,14 @@ struct uipc_msgflight {
  *   CLOSED     the lock holder keeps senders out (queue not empty,
  *              waiters, removal, or simply held)
  *   ABSORBING  the lock holder moves the message into the queue
- * SPEND and RPEND say that spid/stime and rpid/rtime are newer than the
- * queue's msg_lspid/msg_stime and msg_lrpid/msg_rtime (a lock holder
- * settles them into the queue).  start holds the low 32 bits of the
- * start time of the process in FILLING or TAKING, 0 when not yet known.
+ * SPEND and RPEND say that the box's sender (spid, stime) and receiver
+ * (rpid, rtime) pairs are newer than the queue's msg_lspid/msg_stime and
+ * msg_lrpid/msg_rtime (a lock holder settles them into the queue).  Each
+ * pair is kept twice: SSEL and RSEL name the current one, a sender or
+ * receiver writes the other and flips the bit with the state it
+ * publishes, so one that dies half way leaves the current pair whole.
+ * start holds the low 32 bits of the start time of the process in
+ * FILLING or TAKING, 0 when not yet known.
  */
 #define UIPC_BOX_STATE		0x7ull
 #define UIPC_BOX_EMPTY		0ull
@@ -264,20 +268,22 @@ struct uipc_msgflight {
 #define UIPC_BOX_ABSORBING	5ull
 #define UIPC_BOX_SPEND		0x8ull
 #define UIPC_BOX_RPEND		0x10ull
-#define UIPC_BOX_SEQ1		0x20ull		/* sequence: bits 5..31 */
-#define UIPC_BOX_SEQMASK	0xffffffe0ull
+#define UIPC_BOX_SSEL		0x20ull
+#define UIPC_BOX_RSEL		0x40ull
+#define UIPC_BOX_SEQ1		0x80ull		/* sequence: bits 7..31 */
+#define UIPC_BOX_SEQMASK	0xffffff80ull
 #define UIPC_BOX_PIDSHIFT	32
-#define UIPC_MSG_BOX_DATA	88
+#define UIPC_MSG_BOX_DATA	72
 
 struct uipc_msgbox {
 	uint64_t word;		/* state, flags, sequence, pid (above) */
 	uint32_t start;		/* FILLING/TAKING owner's start time (low) */
 	uint32_t len;		/* bytes of data */
 	int64_t type;		/* mtype */
-	uint32_t spid;		/* sender of the message in the box */
-	uint32_t rpid;		/* receiver of the last message taken */
-	uint32_t stime;		/* its send time (seconds, unsigned) */
-	uint32_t rtime;		/* the last take's time */
+	uint32_t spid[2];	/* the last fast sender (SSEL: current) */
+	uint32_t stime[2];	/* its send time (seconds, unsigned) */
+	uint32_t rpid[2];	/* the last fast receiver (RSEL: current) */
+	uint32_t rtime[2];	/* its receive time */
 	uint8_t data[UIPC_MSG_BOX_DATA];
 };
 

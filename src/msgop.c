@@ -247,7 +247,8 @@ static bool type_matches(int64_t mtype, long msgtyp, int flags)
 		return true;
 	if (msgtyp > 0)
 		return flags & MSG_EXCEPT ? mtype != msgtyp : mtype == msgtyp;
-	return mtype <= -msgtyp;
+	/* the kernel reads LONG_MIN, which has no negation, as LONG_MAX */
+	return mtype <= (msgtyp == LONG_MIN ? LONG_MAX : -msgtyp);
 }
 
 /* Tell waiters of @kind to retry: all, or the first live one matching @mtype. */
@@ -364,11 +365,13 @@ static void flight_reap(struct obj *o);
 #define BOX_MISS	LONG_MIN	/* box_take(): use the queue */
 #define BOX_WAIT	(LONG_MIN + 1)	/* box_take(): nothing yet, spinning may help */
 
-/* The word after @w: @state, @flags added, sequence bumped, @pid. */
+/* The word after @w: @state, @flags added, sequence bumped, @pid; the
+ * pending flags and the pair selectors carry over. */
 static inline uint64_t box_next(uint64_t w, uint64_t state, uint64_t flags,
 				uint32_t pid)
 {
-	return ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) | (w & BOX_FLAGS) |
+	return ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) |
+	       (w & (BOX_FLAGS | UIPC_BOX_SSEL | UIPC_BOX_RSEL)) |
 	       flags | state | ((uint64_t)pid << UIPC_BOX_PIDSHIFT);
 }
 
@@ -410,6 +413,7 @@ static int box_put(struct obj *o, long mtype, const void *text, size_t len)
 	uint64_t qb = READ_ONCE(o->u.msg.q->qbytes);
 	uint64_t w = READ_ONCE(b->word), nw;
 	uint8_t tmp[UIPC_MSG_BOX_DATA];
+	int sel;
 
 	/*
 	 * The queue is empty: fits() with no bytes and no messages.  A box
@@ -427,12 +431,14 @@ static int box_put(struct obj *o, long mtype, const void *text, size_t len)
 	WRITE_ONCE(b->type, (int64_t)mtype);
 	WRITE_ONCE(b->len, (uint32_t)len);
 	memcpy(b->data, tmp, len);
-	WRITE_ONCE(b->spid, (uint32_t)me->pid);
-	WRITE_ONCE(b->stime, (uint32_t)ipc_now());
+	/* the pair not current: a death here leaves the current one whole */
+	sel = !(nw & UIPC_BOX_SSEL);
+	WRITE_ONCE(b->spid[sel], (uint32_t)me->pid);
+	WRITE_ONCE(b->stime[sel], (uint32_t)ipc_now());
 	WRITE_ONCE(b->start, 0);
 	/* release: the message before the state that publishes it */
 	store_release(&b->word, box_next(nw, UIPC_BOX_FULL, UIPC_BOX_SPEND,
-					 (uint32_t)me->pid));
+					 (uint32_t)me->pid) ^ UIPC_BOX_SSEL);
 	return 0;
 }
 
@@ -450,6 +456,7 @@ static long box_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 	uint64_t w = load_acquire(&b->word), nw;
 	int64_t type;
 	size_t len;
+	int sel;
 
 	switch (BOX_ST(w)) {
 	case UIPC_BOX_FULL:
@@ -474,11 +481,12 @@ static long box_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 		return BOX_WAIT;
 	WRITE_ONCE(b->start, (uint32_t)me->start);
 	memcpy(tmp, b->data, len);
-	WRITE_ONCE(b->rpid, (uint32_t)me->pid);
-	WRITE_ONCE(b->rtime, (uint32_t)ipc_now());
+	sel = !(nw & UIPC_BOX_RSEL);
+	WRITE_ONCE(b->rpid[sel], (uint32_t)me->pid);
+	WRITE_ONCE(b->rtime[sel], (uint32_t)ipc_now());
 	WRITE_ONCE(b->start, 0);
 	store_release(&b->word, box_next(nw, UIPC_BOX_EMPTY, UIPC_BOX_RPEND,
-					 (uint32_t)me->pid));
+					 (uint32_t)me->pid) ^ UIPC_BOX_RSEL);
 	if (len > msgsz)
 		len = msgsz;	/* MSG_NOERROR */
 	mb->mtype = (long)type;
@@ -535,8 +543,14 @@ static uint64_t box_await(struct obj *o, uint64_t w)
 						       UIPC_BOX_EMPTY : UIPC_BOX_FULL,
 						       0, BOX_PID(w));
 
-				if (cas(&b->word, &w, nw))
-					WRITE_ONCE(b->start, 0);
+				/*
+				 * start first: were we to die after opening
+				 * the box, a stale start would make its next
+				 * owner look dead.  Only the dead owner and
+				 * lock holders write either.
+				 */
+				WRITE_ONCE(b->start, 0);
+				cas(&b->word, &w, nw);
 				continue;
 			}
 		}
@@ -560,58 +574,67 @@ static void box_close(struct obj *o)
 	struct uipc_msgbox *b = o->u.msg.box;
 	struct uipc_msq *q = o->u.msg.q;
 	uint64_t w = READ_ONCE(b->word), nw;
+	int ss, rs;
 
+	if (BOX_ST(w) == UIPC_BOX_CLOSED && !(w & BOX_FLAGS))
+		return;		/* closed, nothing pending: the common case */
+	/* room for a message and the settling, so no commit splits them */
+	if (!jn_room(&o->jc, 32))
+		jn_commit(&o->jc);
 	for (;;) {
-		switch (BOX_ST(w)) {
-		case UIPC_BOX_CLOSED:
-			goto settle;
-		case UIPC_BOX_EMPTY:
+		uint64_t st = BOX_ST(w);
+
+		if (st == UIPC_BOX_CLOSED)
+			break;
+		if (st == UIPC_BOX_EMPTY) {
 			nw = box_next(w, UIPC_BOX_CLOSED, 0, 0);
 			if (cas(&b->word, &w, nw)) {
 				w = nw;
-				goto settle;
+				break;
 			}
 			continue;
-		case UIPC_BOX_FILLING: case UIPC_BOX_TAKING:
+		}
+		if (st == UIPC_BOX_FILLING || st == UIPC_BOX_TAKING) {
 			w = box_await(o, w);
 			continue;
-		case UIPC_BOX_FULL: case UIPC_BOX_ABSORBING: {
-			uint32_t len = READ_ONCE(b->len);
+		}
+		if (st == UIPC_BOX_FULL || st == UIPC_BOX_ABSORBING) {
+			uint32_t len;
 
 			nw = box_next(w, UIPC_BOX_ABSORBING, 0,
 				      (uint32_t)proc_self()->pid);
 			if (!cas(&b->word, &w, nw))
 				continue;
 			w = nw;
-			/* journalled from here: a death rolls back to ABSORBING */
-			if (len > UIPC_MSG_BOX_DATA ||
-			    msg_store(o, (long)READ_ONCE(b->type),
-				      (const char *)b->data, len))
-				break;	/* corrupt: the message is dropped */
-			goto settle;
-		}
-		default:
-			break;	/* corrupt */
+			/*
+			 * The message is ours now (the compare-and-swap
+			 * orders these reads after it), and journalled from
+			 * here: a death rolls back to ABSORBING.  A length
+			 * past the box, or a queue found corrupt, drops it.
+			 */
+			len = READ_ONCE(b->len);
+			if (len <= UIPC_MSG_BOX_DATA)
+				msg_store(o, (long)READ_ONCE(b->type),
+					  (const char *)b->data, len);
+			break;
 		}
 		/* a word we cannot read: make it CLOSED, keep nothing */
-		WRITE_ONCE(b->word, UIPC_BOX_CLOSED);
+		WRITE_ONCE(b->word, (w & UIPC_BOX_SEQMASK) | UIPC_BOX_CLOSED);
 		return;
 	}
-settle:
-	if (!(w & BOX_FLAGS) && BOX_ST(w) == UIPC_BOX_CLOSED)
-		return;
-	if (!jn_room(&o->jc, 8))
-		jn_commit(&o->jc);
+	ss = !!(w & UIPC_BOX_SSEL);
+	rs = !!(w & UIPC_BOX_RSEL);
 	if (w & UIPC_BOX_SPEND) {
-		jw32(&o->jc, &q->lspid, READ_ONCE(b->spid));
-		jws64(&o->jc, &q->stime, (int64_t)READ_ONCE(b->stime));
+		jw32(&o->jc, &q->lspid, READ_ONCE(b->spid[ss]));
+		jws64(&o->jc, &q->stime, (int64_t)READ_ONCE(b->stime[ss]));
 	}
 	if (w & UIPC_BOX_RPEND) {
-		jw32(&o->jc, &q->lrpid, READ_ONCE(b->rpid));
-		jws64(&o->jc, &q->rtime, (int64_t)READ_ONCE(b->rtime));
+		jw32(&o->jc, &q->lrpid, READ_ONCE(b->rpid[rs]));
+		jws64(&o->jc, &q->rtime, (int64_t)READ_ONCE(b->rtime[rs]));
 	}
 	/* only the lock holder writes a CLOSED or ABSORBING word */
-	jw64(&o->jc, &b->word, (w & UIPC_BOX_SEQMASK) | UIPC_BOX_CLOSED);
+	jw64(&o->jc, &b->word, (w & (UIPC_BOX_SEQMASK | UIPC_BOX_SSEL |
+				     UIPC_BOX_RSEL)) | UIPC_BOX_CLOSED);
 }
 
 /* Does anybody wait on the queue (or is finishing a wait)?  Lock held. */
@@ -639,16 +662,20 @@ static void box_reopen(struct obj *o)
 	struct uipc_msgbox *b = o->u.msg.box;
 	struct uipc_msq *q = o->u.msg.q;
 	uint64_t w = READ_ONCE(b->word);
+	uint32_t hw, need;
 
 	if (BOX_ST(w) != UIPC_BOX_CLOSED || READ_ONCE(q->qnum) ||
 	    !READ_ONCE(q->box_small) ||
 	    READ_ONCE(o->hdr->state) != UIPC_S_LIVE || msg_has_waiters(o))
 		return;
-	if (!READ_ONCE(q->nfree) && READ_ONCE(q->hw) < o->u.msg.nchunks &&
-	    reserve_chunks(o, READ_ONCE(q->hw) + 1))
+	/* what box_close() needs to move the largest message into the queue */
+	need = chunks_for(UIPC_MSG_BOX_DATA);
+	hw = READ_ONCE(q->hw);
+	if (READ_ONCE(q->nfree) < need && hw + need <= o->u.msg.nchunks &&
+	    reserve_chunks(o, hw + need))
 		return;
-	if (!READ_ONCE(q->nfree) &&
-	    READ_ONCE(q->hw) >= READ_ONCE(q->reserved_chunks))
+	if (hw > READ_ONCE(q->reserved_chunks) ||
+	    READ_ONCE(q->nfree) + (READ_ONCE(q->reserved_chunks) - hw) < need)
 		return;
 	jn_commit(&o->jc);
 	/* release: the queue as we leave it before senders may use the box */
@@ -676,8 +703,6 @@ void msq_report(struct obj *o, struct msq_report *r)
 {
 	struct uipc_msq *q = o->u.msg.q;
 	struct uipc_msgbox *b = o->u.msg.box;
-	uint64_t w = READ_ONCE(b->word);
-	uint64_t st = BOX_ST(w);
 
 	r->qnum = READ_ONCE(q->qnum);
 	r->cbytes = READ_ONCE(q->cbytes);
@@ -685,18 +710,32 @@ void msq_report(struct obj *o, struct msq_report *r)
 	r->lrpid = READ_ONCE(q->lrpid);
 	r->stime = READ_ONCE(q->stime);
 	r->rtime = READ_ONCE(q->rtime);
-	if ((st == UIPC_BOX_FULL || st == UIPC_BOX_TAKING ||
-	     st == UIPC_BOX_ABSORBING) && READ_ONCE(b->len) <= UIPC_MSG_BOX_DATA) {
-		r->qnum++;
-		r->cbytes += READ_ONCE(b->len);
-	}
-	if (w & UIPC_BOX_SPEND) {
-		r->lspid = READ_ONCE(b->spid);
-		r->stime = (int64_t)READ_ONCE(b->stime);
-	}
-	if (w & UIPC_BOX_RPEND) {
-		r->lrpid = READ_ONCE(b->rpid);
-		r->rtime = (int64_t)READ_ONCE(b->rtime);
+	/* the box's fields as of one word: read it again until it holds */
+	for (int tries = 0; tries < 16; tries++) {
+		uint64_t w = load_acquire(&b->word), st = BOX_ST(w);
+		int ss = !!(w & UIPC_BOX_SSEL), rs = !!(w & UIPC_BOX_RSEL);
+		uint32_t len = READ_ONCE(b->len);
+		uint32_t spid = READ_ONCE(b->spid[ss]), stime = READ_ONCE(b->stime[ss]);
+		uint32_t rpid = READ_ONCE(b->rpid[rs]), rtime = READ_ONCE(b->rtime[rs]);
+
+		/* pairs with the release stores that publish each state */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (READ_ONCE(b->word) != w && tries < 15)
+			continue;
+		if ((st == UIPC_BOX_FULL || st == UIPC_BOX_TAKING ||
+		     st == UIPC_BOX_ABSORBING) && len <= UIPC_MSG_BOX_DATA) {
+			r->qnum++;
+			r->cbytes += len;
+		}
+		if (w & UIPC_BOX_SPEND) {
+			r->lspid = spid;
+			r->stime = (int64_t)stime;
+		}
+		if (w & UIPC_BOX_RPEND) {
+			r->lrpid = rpid;
+			r->rtime = (int64_t)rtime;
+		}
+		break;
 	}
 }
 
@@ -1277,6 +1316,7 @@ void msq_rmid_after(struct obj *o)
 void msq_users(struct obj *o, ipc_user_fn fn, void *ctx)
 {
 	struct msq_report r;
+	uint64_t bw;
 
 	msq_report(o, &r);
 	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
@@ -1286,6 +1326,11 @@ void msq_users(struct obj *o, ipc_user_fn fn, void *ctx)
 			fn(ctx, (pid_t)READ_ONCE(w->pid), READ_ONCE(w->start),
 			   UIPC_USER_WAIT, 1, true);
 	}
+	/* a fast send or receive in progress */
+	bw = READ_ONCE(o->u.msg.box->word);
+	if (BOX_ST(bw) == UIPC_BOX_FILLING || BOX_ST(bw) == UIPC_BOX_TAKING)
+		fn(ctx, (pid_t)BOX_PID(bw), READ_ONCE(o->u.msg.box->start),
+		   UIPC_USER_WAIT, 1, READ_ONCE(o->u.msg.box->start) != 0);
 	fn(ctx, (pid_t)r.lspid, 0, UIPC_USER_LAST, 1, false);
 	if (r.lrpid != r.lspid)
 		fn(ctx, (pid_t)r.lrpid, 0, UIPC_USER_LAST, 1, false);

@@ -6,6 +6,7 @@
  * EFAULT, msg_qbytes above msgmnb, and blocked senders and receivers woken
  * by a partner, by removal (EIDRM) and by signals (EINTR).
  */
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -458,46 +459,47 @@ SCENARIO(msg_lone, 0)
 		CHILD(c) msnd(q, 1 + i, "ping", 0);
 		tr_wait(c);
 		st_msg(q);
-		mrcv(q, 64, 0, 0);
+		mrcv(q, 100, 0, 0);
 		st_msg(q);
 	}
 	msnd(q, 9, "0123456789abcdefghijklm", 0);	/* 23 bytes */
-	mrcv(q, 64, 0, MSG_COPY | IPC_NOWAIT);
-	mrcv(q, 64, 1, MSG_COPY | IPC_NOWAIT);
-	mrcv(q, 64, 8, IPC_NOWAIT);
-	mrcv(q, 64, 9, MSG_EXCEPT | IPC_NOWAIT);
-	mrcv(q, 64, -8, IPC_NOWAIT);
+	mrcv(q, 100, 0, MSG_COPY | IPC_NOWAIT);
+	mrcv(q, 100, 1, MSG_COPY | IPC_NOWAIT);
+	mrcv(q, 100, 8, IPC_NOWAIT);
+	mrcv(q, 100, 9, MSG_EXCEPT | IPC_NOWAIT);
+	mrcv(q, 100, -8, IPC_NOWAIT);
 	mrcv(q, 5, 9, IPC_NOWAIT);
 	st_msg(q);
 	mrcv(q, 5, -9, MSG_NOERROR | IPC_NOWAIT);
 	st_msg(q);
 	msnd(q, 1, "first", 0);
 	msnd(q, 2, "second", 0);
-	msnd_len(q, 3, 89, 0);
+	msnd_len(q, 3, 73, 0);
 	msnd(q, 4, "fourth", 0);
 	st_msg(q);
-	for (int i = 0; i < 5; i++)
-		mrcv(q, 64, 0, IPC_NOWAIT);
-	msnd_len(q, 5, 88, 0);
+	mrcv(q, 100, LONG_MIN, IPC_NOWAIT);	/* the lowest type of all */
+	for (int i = 0; i < 4; i++)
+		mrcv(q, 100, 0, IPC_NOWAIT);
+	msnd_len(q, 5, 72, 0);
 	set_qbytes(q, 10);
 	st_msg(q);
 	msnd_len(q, 5, 1, IPC_NOWAIT);
-	mrcv(q, 64, 0, IPC_NOWAIT);
+	mrcv(q, 100, 0, IPC_NOWAIT);
 	msnd_len(q, 5, 11, IPC_NOWAIT);
 	msnd_len(q, 5, 10, IPC_NOWAIT);
 	set_qbytes(q, 16384);
-	mrcv(q, 64, 0, IPC_NOWAIT);
-	CHILD(c) mrcv(q, 64, 7, 0);
+	mrcv(q, 100, 0, IPC_NOWAIT);
+	CHILD(c) mrcv(q, 100, 7, 0);
 	tr_block_report(c);
 	msnd(q, 6, "six", 0);
 	msnd(q, 7, "seven", 0);
 	tr_wait(c);
-	mrcv(q, 64, 0, IPC_NOWAIT);
+	mrcv(q, 100, 0, IPC_NOWAIT);
 	msnd(q, 8, "eight", 0);
-	mrcv(q, 64, 0, IPC_NOWAIT);
+	mrcv(q, 100, LONG_MIN, IPC_NOWAIT);
 	msnd(q, 8, "left", 0);
 	st_msg(q);
 	obj_rmid(K_MSG, q);
 	msnd(q, 8, "late", IPC_NOWAIT);
-	mrcv(q, 64, 0, IPC_NOWAIT);
+	mrcv(q, 100, 0, IPC_NOWAIT);
 }

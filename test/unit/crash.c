@@ -727,7 +727,7 @@ Test(crash, torture_msg_with_kills, .timeout = 300)
 }
 
 /*
- * Messages of 16 to 88 bytes, which pass through the queue's lock-free
+ * Messages of 16 to 72 bytes, which pass through the queue's lock-free
  * box whenever it is empty and nobody waits (so the receivers poll), and
  * kills more often: inside a fast send or
  * receive, or while a lock holder moves the box's message into the queue.
@@ -1028,7 +1028,8 @@ static void box_set(const struct box_view *v, uint64_t state, pid_t pid)
 	uint64_t w = v->b->word;
 
 	w = ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) |
-	    (w & (UIPC_BOX_SPEND | UIPC_BOX_RPEND)) | state |
+	    (w & (UIPC_BOX_SPEND | UIPC_BOX_RPEND | UIPC_BOX_SSEL |
+		  UIPC_BOX_RSEL)) | state |
 	    (uint64_t)(uint32_t)pid << UIPC_BOX_PIDSHIFT;
 	__atomic_store_n(&v->b->word, w, __ATOMIC_SEQ_CST);
 }
@@ -1077,16 +1078,44 @@ static void box_expect(int id, long type, const char *text, int flags)
 	cr_assert(!memcmp(m.mtext, text, (size_t)n));
 }
 
-/* A sender died filling the box: its message never was; others go on. */
+static int box_child_send(void *arg)
+{
+	box_send((int)(intptr_t)arg, 1, "from the child");
+	return 0;
+}
+
+/*
+ * A sender died filling the box: its message never was, nor was its
+ * send (msg_lspid is still the last real sender's); others go on.
+ */
 Test(crash, box_filler_killed)
 {
 	struct box_view v;
-	int id = box_queue(&v);
+	struct msqid_ds ds;
+	pid_t child, dead = dead_pid();
+	int id = box_queue(&v), half;
 
-	box_set(&v, UIPC_BOX_FILLING, dead_pid());
+	child = t_spawn(box_child_send, (void *)(intptr_t)id);
+	t_wait_ok(child);
+	box_expect(id, 1, "from the child", IPC_NOWAIT);
+	cr_assert_eq(box_state(&v), UIPC_BOX_EMPTY);
+	/* what a filler leaves: the pair not current written, then killed */
+	box_set(&v, UIPC_BOX_FILLING, dead);
+	half = !(v.b->word & UIPC_BOX_SSEL);
+	v.b->spid[half] = (uint32_t)dead;
+	v.b->stime[half] = 12345;
 	v.b->len = 3;
 	memcpy(v.b->data, "bad", 3);
-	cr_assert_eq(t_qnum(id), 0, "a message half written is not queued");
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 0, "a message half written is not queued");
+	cr_assert_eq(ds.msg_lspid, child, "msg_lspid %d: not the last sender",
+		     (int)ds.msg_lspid);
+	cr_assert_neq(ds.msg_stime, 12345);
+	/* a locked call waits for the filler, finds it dead, undoes it */
+	cr_assert(uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0, MSG_COPY |
+			      IPC_NOWAIT) == -1 && errno == ENOMSG);
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_lspid, child);
 	box_send(id, 2, "after");
 	cr_assert_eq(t_qnum(id), 1);
 	box_expect(id, 2, "after", IPC_NOWAIT);
