@@ -280,6 +280,8 @@ void wt_release(struct obj *o, struct uipc_waiter *w);
 void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 		 uint32_t state);
 bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu);
+bool wt_spin2(const uint64_t *a, uint64_t old_a, const uint64_t *b,
+	      uint64_t old_b, uint32_t partner_cpu);
 void wt_hint(uint32_t *last_pid, uint32_t *last_cpu, uint32_t *prev_cpu);
 uint32_t wt_partner_cpu(const uint32_t *last_pid, const uint32_t *last_cpu,
 			const uint32_t *prev_cpu);

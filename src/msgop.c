@@ -361,7 +361,6 @@ static void flight_reap(struct obj *o);
 #define BOX_PID(w)	((uint32_t)((w) >> UIPC_BOX_PIDSHIFT))
 #define BOX_FLAGS	(UIPC_BOX_SPEND | UIPC_BOX_RPEND)
 #define BOX_SPINS	64	/* changes of the box watched before the lock */
-#define BOX_RECV_NS	60000	/* a receiver's watch for the next change */
 #define BOX_MISS	LONG_MIN	/* box_take(): use the queue */
 #define BOX_WAIT	(LONG_MIN + 1)	/* box_take(): nothing yet, spinning may help */
 
@@ -373,31 +372,6 @@ static inline uint64_t box_next(uint64_t w, uint64_t state, uint64_t flags,
 	return ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) |
 	       (w & (BOX_FLAGS | UIPC_BOX_SSEL | UIPC_BOX_RSEL)) |
 	       flags | state | ((uint64_t)pid << UIPC_BOX_PIDSHIFT);
-}
-
-/*
- * Watch the box word and the queue's counter for a change, for at most
- * @ns, and only while the partner runs on another CPU (@pc, as wt_spin).
- */
-static bool box_spin(struct obj *o, uint64_t w, uint64_t seq, uint32_t pc,
-		     int64_t ns)
-{
-	int cpu = sched_getcpu();
-	int64_t t0;
-
-	if (!pc || cpu < 0 || (uint32_t)cpu + 1 == pc)
-		return false;
-	t0 = mono_ns();
-	for (;;) {
-		for (int i = 0; i < 64; i++) {
-			if (READ_ONCE(o->u.msg.box->word) != w ||
-			    READ_ONCE(o->u.msg.q->opseq) != seq)
-				return true;
-			cpu_relax();
-		}
-		if (mono_ns() - t0 > ns)
-			return false;
-	}
 }
 
 /*
@@ -511,7 +485,8 @@ static long box_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
 		if (r != BOX_WAIT)
 			return r;
 		if ((flags & IPC_NOWAIT) || i == BOX_SPINS ||
-		    !box_spin(o, w, READ_ONCE(o->u.msg.q->opseq), pc, BOX_RECV_NS))
+		    !wt_spin2(&o->u.msg.box->word, w, &o->u.msg.q->opseq,
+			      READ_ONCE(o->u.msg.q->opseq), pc))
 			return BOX_MISS;
 	}
 }
@@ -1217,7 +1192,8 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 					ipc_obj_put(o);
 					return r;
 				}
-			} else if (!box_spin(o, bw, seq, pc, BOX_RECV_NS)) {
+			} else if (!wt_spin2(&o->u.msg.box->word, bw,
+					     &q->opseq, seq, pc)) {
 				spins = MSG_SPINS;
 			}
 			msq_lock(o);

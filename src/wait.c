@@ -122,11 +122,14 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
  * microseconds, and a futex sleep and wakeup cost far more.  Only when the
  * partner's last known CPU (@partner_cpu, CPU + 1, 0 = unknown) is not
  * ours: on one CPU the partner cannot run while we spin.  Spins at most
- * WT_SPIN_NS.  Returns true if the word changed.
+ * WT_SPIN_NS.  Returns true if the word changed.  wt_spin2() watches two
+ * 64-bit words, and returns true when either changes.
  */
 #define WT_SPIN_NS	60000L
 
-bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu)
+static bool spin_watch(const void *word, int width, uint64_t old,
+		       const uint64_t *word2, uint64_t old2,
+		       uint32_t partner_cpu)
 {
 	int cpu = sched_getcpu();
 	int64_t t0;
@@ -139,13 +142,24 @@ bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu)
 			uint64_t v = width == 4 ? READ_ONCE(*(const uint32_t *)word) :
 						  READ_ONCE(*(const uint64_t *)word);
 
-			if (v != old)
+			if (v != old || (word2 && READ_ONCE(*word2) != old2))
 				return true;
 			cpu_relax();
 		}
 		if (mono_ns() - t0 > WT_SPIN_NS)
 			return false;
 	}
+}
+
+bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu)
+{
+	return spin_watch(word, width, old, NULL, 0, partner_cpu);
+}
+
+bool wt_spin2(const uint64_t *a, uint64_t old_a, const uint64_t *b,
+	      uint64_t old_b, uint32_t partner_cpu)
+{
+	return spin_watch(a, 8, old_a, b, old_b, partner_cpu);
 }
 
 /*
