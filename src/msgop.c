@@ -95,7 +95,7 @@ int msq_geometry(long msgmnb, size_t *body, size_t *journal, size_t *data)
 	return 0;
 }
 
-/* Where the box goes: the first line after the flight records. */
+/* Where the box goes: the first 128-byte boundary after the flight records. */
 static uint32_t box_place(uint32_t slots_off)
 {
 	uint32_t end = slots_off + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
