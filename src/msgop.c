@@ -399,8 +399,9 @@ static int box_put(struct obj *o, long mtype, const void *text, size_t len)
 {
 	struct uipc_msgbox *b = o->u.msg.box;
 	const struct proc_self *me = proc_self();
+	/* acquire: the limit as of the unlock that opened the box */
+	uint64_t w = load_acquire(&b->word), nw;
 	uint64_t qb = READ_ONCE(o->u.msg.q->qbytes);
-	uint64_t w = READ_ONCE(b->word), nw;
 	uint8_t tmp[UIPC_MSG_BOX_DATA];
 	int sel;
 
@@ -468,6 +469,11 @@ static long box_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 	nw = box_next(w, UIPC_BOX_TAKING, 0, (uint32_t)me->pid);
 	if (!cas(&b->word, &w, nw))
 		return BOX_WAIT;
+	if (READ_ONCE(b->type) != type || READ_ONCE(b->len) != len) {
+		/* the sequence came round (2^25 sends while we slept) */
+		store_release(&b->word, w);
+		return BOX_WAIT;
+	}
 	WRITE_ONCE(b->start, (uint32_t)me->start);
 	memcpy(tmp, b->data, len);
 	sel = !(nw & UIPC_BOX_RSEL);
@@ -694,28 +700,33 @@ void msq_report(struct obj *o, struct msq_report *r)
 	struct uipc_msq *q = o->u.msg.q;
 	struct uipc_msgbox *b = o->u.msg.box;
 
-	r->qnum = READ_ONCE(q->qnum);
-	r->cbytes = READ_ONCE(q->cbytes);
-	r->lspid = READ_ONCE(q->lspid);
-	r->lrpid = READ_ONCE(q->lrpid);
-	r->stime = READ_ONCE(q->stime);
-	r->rtime = READ_ONCE(q->rtime);
-	/* the box's fields as of one word: read it again until it holds */
-	for (int tries = 0; tries < 16; tries++) {
+	/*
+	 * The queue's fields and the box's as of one box word: read it
+	 * first and again last, until it holds (callers without the lock,
+	 * MSG_INFO and the tools, race with fast sends and receives).
+	 */
+	for (int tries = 0;; tries++) {
 		uint64_t w = load_acquire(&b->word), st = BOX_ST(w);
 		int ss = !!(w & UIPC_BOX_SSEL), rs = !!(w & UIPC_BOX_RSEL);
 		uint32_t len = READ_ONCE(b->len);
 		uint32_t spid = READ_ONCE(b->spid[ss]), stime = READ_ONCE(b->stime[ss]);
 		uint32_t rpid = READ_ONCE(b->rpid[rs]), rtime = READ_ONCE(b->rtime[rs]);
 
+		r->qnum = READ_ONCE(q->qnum);
+		r->cbytes = READ_ONCE(q->cbytes);
+		r->lspid = READ_ONCE(q->lspid);
+		r->lrpid = READ_ONCE(q->lrpid);
+		r->stime = READ_ONCE(q->stime);
+		r->rtime = READ_ONCE(q->rtime);
 		/* pairs with the release stores that publish each state */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (READ_ONCE(b->word) != w && tries < 15)
+		if (READ_ONCE(b->word) != w && tries < 64)
 			continue;
 		if ((st == UIPC_BOX_FULL || st == UIPC_BOX_TAKING ||
 		     st == UIPC_BOX_ABSORBING) && len <= UIPC_MSG_BOX_DATA) {
-			r->qnum++;
-			r->cbytes += len;
+			/* the only message: the queue holds none, or it */
+			r->qnum = 1;
+			r->cbytes = len;
 		}
 		if (w & UIPC_BOX_SPEND) {
 			r->lspid = spid;
@@ -725,7 +736,7 @@ void msq_report(struct obj *o, struct msq_report *r)
 			r->lrpid = rpid;
 			r->rtime = (int64_t)rtime;
 		}
-		break;
+		return;
 	}
 }
 
