@@ -390,6 +390,26 @@ static inline uint64_t box_next(uint64_t w, uint64_t state, uint64_t flags,
 }
 
 /*
+ * End a fast step: record ourselves and the time in the pair of @pids and
+ * @times that @sel_bit does not name (a death before the store leaves the
+ * current pair whole), then publish @state with @pend set and @sel_bit
+ * flipped, so that the pair just written becomes the current one.
+ */
+static void box_publish(struct uipc_msgbox *b, uint64_t nw, uint64_t state,
+			uint64_t pend, uint64_t sel_bit, uint32_t *pids,
+			uint32_t *times)
+{
+	uint32_t pid = (uint32_t)proc_self()->pid;
+	int sel = !(nw & sel_bit);
+
+	WRITE_ONCE(pids[sel], pid);
+	WRITE_ONCE(times[sel], (uint32_t)ipc_now());
+	WRITE_ONCE(b->start, 0);
+	/* release: everything written in the step before the state */
+	store_release(&b->word, box_next(nw, state, pend, pid) ^ sel_bit);
+}
+
+/*
  * Fast msgsnd: when the box is open (the queue empty, nobody waiting),
  * put the message there.  Returns 0, or 1 when the queue must be used.
  * The text is read before the box is taken, so a bad buffer faults with
@@ -403,7 +423,6 @@ static int box_put(struct obj *o, long mtype, const void *text, size_t len)
 	uint64_t w = load_acquire(&b->word), nw;
 	uint64_t qb = READ_ONCE(o->u.msg.q->qbytes);
 	uint8_t tmp[UIPC_MSG_BOX_DATA];
-	int sel;
 
 	/*
 	 * The queue is empty: fits() with no bytes and no messages.  A box
@@ -421,14 +440,8 @@ static int box_put(struct obj *o, long mtype, const void *text, size_t len)
 	WRITE_ONCE(b->type, (int64_t)mtype);
 	WRITE_ONCE(b->len, (uint32_t)len);
 	memcpy(b->data, tmp, len);
-	/* the pair not current: a death here leaves the current one whole */
-	sel = !(nw & UIPC_BOX_SSEL);
-	WRITE_ONCE(b->spid[sel], (uint32_t)me->pid);
-	WRITE_ONCE(b->stime[sel], (uint32_t)ipc_now());
-	WRITE_ONCE(b->start, 0);
-	/* release: the message before the state that publishes it */
-	store_release(&b->word, box_next(nw, UIPC_BOX_FULL, UIPC_BOX_SPEND,
-					 (uint32_t)me->pid) ^ UIPC_BOX_SSEL);
+	box_publish(b, nw, UIPC_BOX_FULL, UIPC_BOX_SPEND, UIPC_BOX_SSEL,
+		    b->spid, b->stime);
 	return 0;
 }
 
@@ -446,7 +459,6 @@ static long box_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 	uint64_t w = load_acquire(&b->word), nw;
 	int64_t type;
 	size_t len;
-	int sel;
 
 	switch (BOX_ST(w)) {
 	case UIPC_BOX_FULL:
@@ -476,12 +488,8 @@ static long box_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 	}
 	WRITE_ONCE(b->start, (uint32_t)me->start);
 	memcpy(tmp, b->data, len);
-	sel = !(nw & UIPC_BOX_RSEL);
-	WRITE_ONCE(b->rpid[sel], (uint32_t)me->pid);
-	WRITE_ONCE(b->rtime[sel], (uint32_t)ipc_now());
-	WRITE_ONCE(b->start, 0);
-	store_release(&b->word, box_next(nw, UIPC_BOX_EMPTY, UIPC_BOX_RPEND,
-					 (uint32_t)me->pid) ^ UIPC_BOX_RSEL);
+	box_publish(b, nw, UIPC_BOX_EMPTY, UIPC_BOX_RPEND, UIPC_BOX_RSEL,
+		    b->rpid, b->rtime);
 	if (len > msgsz)
 		len = msgsz;	/* MSG_NOERROR */
 	mb->mtype = (long)type;

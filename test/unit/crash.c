@@ -1045,18 +1045,32 @@ static pid_t dead_pid(void)
 	return p;
 }
 
+/* Nothing to receive (with @flags besides IPC_NOWAIT). */
+static void box_none(int id, int flags)
+{
+	ssize_t n = uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0,
+				flags | IPC_NOWAIT);
+
+	cr_assert(n == -1 && errno == ENOMSG, "msgrcv: %zd (%s), not ENOMSG",
+		  n, n < 0 ? t_errname(errno) : "a message");
+}
+
 /* A new queue whose box is open (empty, fast senders welcome). */
 static int box_queue(struct box_view *v)
 {
-	struct t_msg m;
 	int id = (int)assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
 
 	/* the first unlock that finds the queue empty opens it */
-	cr_assert(uipc_msgrcv(id, &m, 8, 0, IPC_NOWAIT) == -1 &&
-		  errno == ENOMSG);
+	box_none(id, 0);
 	*v = box_map(id);
 	cr_assert_eq(box_state(v), UIPC_BOX_EMPTY);
 	return id;
+}
+
+static void box_done(struct box_view *v, int id)
+{
+	munmap(v->base, v->size);
+	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
 }
 
 static void box_send(int id, long type, const char *text)
@@ -1112,21 +1126,18 @@ Test(crash, box_filler_killed)
 		     (int)ds.msg_lspid);
 	cr_assert_neq(ds.msg_stime, 12345);
 	/* a locked call waits for the filler, finds it dead, undoes it */
-	cr_assert(uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0, MSG_COPY |
-			      IPC_NOWAIT) == -1 && errno == ENOMSG);
+	box_none(id, MSG_COPY);
 	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
 	cr_assert_eq(ds.msg_lspid, child);
 	box_send(id, 2, "after");
 	cr_assert_eq(t_qnum(id), 1);
 	box_expect(id, 2, "after", IPC_NOWAIT);
-	cr_assert(uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0, IPC_NOWAIT) == -1 &&
-		  errno == ENOMSG);
+	box_none(id, 0);
 	/* and the box works again */
 	box_send(id, 3, "again");
 	cr_assert_eq(box_state(&v), UIPC_BOX_FULL);
 	box_expect(id, 3, "again", 0);
-	munmap(v.base, v.size);
-	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+	box_done(&v, id);
 }
 
 /* A receiver died taking the box's message: it is still there, once. */
@@ -1146,10 +1157,8 @@ Test(crash, box_taker_killed)
 	box_send(id, 6, "world");	/* behind it, in order */
 	box_expect(id, 5, "hello", 0);
 	box_expect(id, 6, "world", IPC_NOWAIT);
-	cr_assert(uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0, IPC_NOWAIT) == -1 &&
-		  errno == ENOMSG);
-	munmap(v.base, v.size);
-	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+	box_none(id, 0);
+	box_done(&v, id);
 }
 
 /*
@@ -1175,8 +1184,7 @@ Test(crash, box_absorber_killed)
 	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
 	cr_assert_eq(ds.msg_qnum, 0);
 	cr_assert_eq(ds.msg_lrpid, getpid());
-	munmap(v.base, v.size);
-	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+	box_done(&v, id);
 }
 
 /* A box that claims more bytes than it holds: an error, never a copy. */
@@ -1190,11 +1198,9 @@ Test(crash, box_corrupt_length)
 	v.b->len = 100000;
 	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
 	cr_assert_eq(ds.msg_qnum, 0, "an unreadable message is not counted");
-	cr_assert(uipc_msgrcv(id, &(struct t_msg){ 0 }, 8, 0, IPC_NOWAIT) == -1 &&
-		  errno == ENOMSG);
+	box_none(id, 0);
 	/* dropped; the queue goes on */
 	box_send(id, 2, "next");
 	box_expect(id, 2, "next", IPC_NOWAIT);
-	munmap(v.base, v.size);
-	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+	box_done(&v, id);
 }
