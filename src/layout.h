@@ -25,7 +25,7 @@
 
 #define UIPC_MAGIC		0x43504955u	/* "UIPC" */
 #define UIPC_REG_MAGIC		0x47455255u	/* "UREG" */
-#define UIPC_FORMAT_VERSION	4	/* object files */
+#define UIPC_FORMAT_VERSION	5	/* object files */
 #define UIPC_REG_VERSION	1	/* the registry */
 
 /* The kernel's index space: ids are seq * UIPC_SEQ_MULT + index. */
@@ -171,7 +171,7 @@ struct uipc_msq {
 	int64_t rtime;		/* last msgrcv time */
 	uint32_t head;		/* first message: chunk index + 1, 0 = none */
 	uint32_t tail;		/* last message, likewise */
-	uint32_t free;		/* free chunk list, likewise */
+	uint32_t free;		/* first free chain, likewise */
 	uint32_t nchunks;	/* chunks the file has room for */
 	uint32_t hw;		/* chunks ever handed out (high water) */
 	uint32_t reserved_chunks; /* chunks backed by fallocate */
@@ -192,7 +192,10 @@ struct uipc_msq {
 /*
  * Messages are chains of 64-byte chunks.  The first chunk of a message
  * is a struct uipc_msghdr; the others are struct uipc_msgcont.  Chunk
- * links are chunk index + 1 (0 ends a chain).
+ * links are chunk index + 1 (0 ends a chain).  Free chunks are whole
+ * chains too (uipc_msq.free, the first): the first chunk of a free chain
+ * holds its length in nchunks, the link of its last chunk in len and the
+ * next free chain in next_msg.
  */
 #define UIPC_MSG_CHUNK		64
 #define UIPC_MSG_HDR_DATA	40

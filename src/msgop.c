@@ -18,11 +18,12 @@
  * a message needs one chunk per 60 bytes beyond the first 40, wherever
  * they are.  The chunk area is sized for msg_qbytes up to
  * max(4 * msgmnb, 1 MiB) and backed by fallocate as it is first used.
- * A send takes chunks from the free list (whose links, kept in the order
- * chains were returned, already chain them), fills them in one pass
- * (unreachable until linked, so a crash leaves nothing), then links the
- * message through the journal; a receive copies out, then unlinks it and
- * returns the chain to the free list in two journalled stores.  A long
+ * A send takes a chain from the free list, a stack of whole chains that
+ * each say how long they are and where they end (chunks_take: a stream
+ * takes the chain the last receive gave back, reading no other chunk),
+ * fills it (unreachable until linked, so a crash leaves nothing), then
+ * links the message through the journal; a receive copies out, then
+ * unlinks it and pushes its chain on the free list.  A long
  * message (MSG_FLIGHT_MIN bytes or more) is instead taken off the queue
  * first and recorded in an in-flight record (struct uipc_msgflight,
  * owner and chain) so that the receiver copies it out without the lock
@@ -758,73 +759,179 @@ static bool fits(struct uipc_msq *q, size_t msgsz)
 }
 
 /*
+ * Join the free list's second chain to its first.  Lock held, room for
+ * four journal entries.  Each join leaves a whole free list behind it.
+ */
+static int chains_join_top(struct obj *o, struct uipc_msghdr *a, uint32_t ma,
+			   uint32_t nfree)
+{
+	uint32_t bl = READ_ONCE(a->next_msg);
+	struct uipc_msgcont *al = chunk(o, READ_ONCE(a->len));
+	struct uipc_msghdr *b = chunk(o, bl);
+	uint32_t mb;
+
+	if (!al || !b || !(mb = READ_ONCE(b->nchunks)) || mb > nfree - ma ||
+	    !chunk(o, READ_ONCE(b->len)))
+		return UIPC_CORRUPT;
+	jw32(&o->jc, &al->next, bl);
+	jw32(&o->jc, &a->nchunks, ma + mb);
+	jw32(&o->jc, &a->len, READ_ONCE(b->len));
+	jw32(&o->jc, &a->next_msg, READ_ONCE(b->next_msg));
+	return 0;
+}
+
+/*
+ * Take @n chunks for a message, chained, the last one's link 0.  Lock
+ * held.  The free list is a stack of whole chains (received messages):
+ * the first chunk of each holds its length (nchunks), its last chunk (len)
+ * and the next chain (next_msg), so a chain of exactly the size needed, a
+ * stream's case, is taken without reading any other chunk.  A longer one
+ * is cut after @n (a walk); shorter ones are first joined into one, in
+ * steps that each leave a whole list, and committed: once the message
+ * is filled, a joined chain's first chunk holds data, and a rollback must
+ * not put it back on the list as a head.  Chunks
+ * never handed out follow.  Journalled: the list's head and count, the
+ * high water mark, the link a cut ends.  The end mark and the header of
+ * a cut's remainder are plain stores: a rollback makes them a chain's
+ * last link or a chunk's data, and free chains are walked by their
+ * lengths, never to their ends.
+ * Returns 0 with *@firstp, 1 (not enough chunks), or -errno.
+ */
+static int chunks_take(struct obj *o, uint32_t n, uint32_t *firstp)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	uint32_t nfree = READ_ONCE(q->nfree), hw = READ_ONCE(q->hw);
+	uint32_t head = READ_ONCE(q->free), need = n, first = 0, tail = 0;
+	struct uipc_msghdr *c = NULL;
+	struct uipc_msgcont *t;
+	bool joined = false;
+	uint32_t m = 0;
+	int err;
+
+	if (nfree > o->u.msg.nchunks || hw > o->u.msg.nchunks)
+		return UIPC_CORRUPT;
+	if (n > nfree && n - nfree > o->u.msg.nchunks - hw)
+		return 1;
+	for (;;) {
+		if (!jn_room(&o->jc, 20))	/* all of msg_store and msg_snd's */
+			jn_commit(&o->jc);
+		if (!nfree)
+			break;
+		c = chunk(o, head);
+		if (!c || !(m = READ_ONCE(c->nchunks)) || m > nfree)
+			return UIPC_CORRUPT;
+		if (m >= n || m == nfree)
+			break;
+		err = chains_join_top(o, c, m, nfree);
+		if (err)
+			return err;
+		joined = true;
+	}
+	if (joined)
+		jn_commit(&o->jc);	/* before the fill writes over a head */
+	if (nfree && m <= n) {
+		/* the whole chain */
+		first = head;
+		tail = READ_ONCE(c->len);
+		if (!chunk(o, tail))
+			return UIPC_CORRUPT;
+		head = m < nfree ? READ_ONCE(c->next_msg) : 0;
+		need -= m;
+		nfree -= m;
+	} else if (nfree) {
+		/* its first n chunks; the rest stays a chain */
+		struct uipc_msgcont *l;
+		struct uipc_msghdr *r;
+
+		first = tail = head;
+		for (uint32_t i = 1; i < n; i++) {
+			l = chunk(o, tail);
+			if (!l)
+				return UIPC_CORRUPT;
+			tail = next_link(tail, READ_ONCE(l->next));
+		}
+		l = chunk(o, tail);
+		if (!l || !(r = chunk(o, head = READ_ONCE(l->next))))
+			return UIPC_CORRUPT;
+		WRITE_ONCE(r->next_msg, READ_ONCE(c->next_msg));
+		WRITE_ONCE(r->nchunks, m - n);
+		WRITE_ONCE(r->len, READ_ONCE(c->len));
+		jw32(&o->jc, &l->next, 0);
+		need = 0;
+		nfree -= n;
+	}
+	if (READ_ONCE(q->nfree) != nfree) {
+		jw32(&o->jc, &q->free, head);
+		jw32(&o->jc, &q->nfree, nfree);
+	}
+	if (need) {
+		err = reserve_chunks(o, hw + need);
+		if (err)
+			return err;
+		/* handed out from here on (chunk() checks links against it) */
+		jw32(&o->jc, &q->hw, hw + need);
+		if (tail)
+			WRITE_ONCE(((struct uipc_msgcont *)chunk(o, tail))->next, hw + 1);
+		else
+			first = hw + 1;
+		for (uint32_t i = 1; i < need; i++)
+			WRITE_ONCE(((struct uipc_msgcont *)chunk(o, hw + i))->next, hw + i + 1);
+		tail = hw + need;
+	}
+	t = chunk(o, tail);
+	if (!t)
+		return UIPC_CORRUPT;
+	WRITE_ONCE(t->next, 0);
+	*firstp = first;
+	return 0;
+}
+
+/* Copy @len bytes of @text into the chain at @first (chunks_for(len) chunks). */
+static int chain_fill(struct obj *o, uint32_t first, const char *text, size_t len)
+{
+	uint32_t cur = first;
+	size_t done = 0;
+
+	for (uint32_t i = 0, n = chunks_for(len); i < n; i++) {
+		struct uipc_msgcont *c = chunk(o, cur);
+		size_t room = i ? UIPC_MSG_CONT_DATA : UIPC_MSG_HDR_DATA;
+		size_t k = len - done < room ? len - done : room;
+
+		if (!c)
+			return UIPC_CORRUPT;
+		copy_piece(i ? c->data : ((struct uipc_msghdr *)c)->data,
+			   text + done, k);
+		done += k;
+		cur = next_link(cur, READ_ONCE(c->next));
+	}
+	return 0;
+}
+
+/*
  * Store a message at the tail.  Lock held.  0, 1 (no room), or -errno.
- * The free list keeps the order of the chains returned to it, so its
- * links already chain the chunks we take: one pass fills them (no walk
- * ahead), and only the last one's link changes.  Chunks never handed
- * out follow.  Unreachable until linked, so a crash leaves nothing.
+ * Its chunks are unreachable until linked, so a crash leaves nothing.
  */
 static int msg_store(struct obj *o, long mtype, const char *text, size_t len)
 {
 	struct uipc_msq *q = o->u.msg.q;
-	uint32_t n = chunks_for(len), nfree = READ_ONCE(q->nfree);
-	uint32_t hw = READ_ONCE(q->hw), first, cur;
-	uint32_t from_free = n < nfree ? n : nfree;
+	uint32_t n = chunks_for(len), first = 0;
 	struct uipc_msghdr *h;
-	size_t done;
 	int err;
 
-	if (nfree > o->u.msg.nchunks)
+	err = chunks_take(o, n, &first);
+	if (err)
+		return err;
+	/* journalled where a free chain's head keeps its length, end and next */
+	h = chunk(o, first);
+	if (!h)
 		return UIPC_CORRUPT;
-	if (n - from_free > o->u.msg.nchunks - hw)
-		return 1;
-	if (!jn_room(&o->jc, 16))
-		jn_commit(&o->jc);
-	if (n > from_free) {
-		err = reserve_chunks(o, hw + (n - from_free));
-		if (err)
-			return err;
-		/* handed out from here on (chunk() checks links against it) */
-		jw32(&o->jc, &q->hw, hw + (n - from_free));
-	}
-	first = from_free ? READ_ONCE(q->free) : hw + 1;
-	cur = first;
-	done = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		struct uipc_msgcont *c = chunk(o, cur);
-		size_t room = i ? UIPC_MSG_CONT_DATA : UIPC_MSG_HDR_DATA;
-		size_t k = len - done < room ? len - done : room;
-		uint32_t next;
-
-		if (!c)
-			return UIPC_CORRUPT;
-		if (i < from_free) {
-			next = READ_ONCE(c->next);
-			if (i + 1 == from_free) {
-				/* the rest of the free list starts here */
-				jw32(&o->jc, &q->free, next);
-				next = n > from_free ? hw + 1 : 0;
-				jw32(&o->jc, &c->next, next);
-			}
-		} else {
-			next = i + 1 < n ? cur + 1 : 0;
-			WRITE_ONCE(c->next, next);
-		}
-		if (i == 0) {
-			h = (struct uipc_msghdr *)c;
-			h->next_msg = 0;
-			h->type = mtype;
-			h->len = (uint32_t)len;
-			h->nchunks = n;
-			copy_piece(h->data, text, k);
-		} else {
-			copy_piece(c->data, text + done, k);
-		}
-		done += k;
-		cur = next_link(cur, next);
-	}
-	if (from_free)
-		jw32(&o->jc, &q->nfree, nfree - from_free);
+	jw32(&o->jc, &h->next_msg, 0);
+	WRITE_ONCE(h->type, mtype);
+	jw32(&o->jc, &h->len, (uint32_t)len);
+	jw32(&o->jc, &h->nchunks, n);
+	err = chain_fill(o, first, text, len);
+	if (err)
+		return err;
 	/* link it */
 	if (READ_ONCE(q->tail)) {
 		struct uipc_msghdr *t = chunk(o, READ_ONCE(q->tail));
@@ -1023,17 +1130,24 @@ static void msg_unlink(struct obj *o, uint32_t link, uint32_t prev)
 	jws64(&o->jc, &q->rtime, ipc_now());
 }
 
-/* Give the chain @first..@last (@n chunks) back to the free list.  Lock held. */
+/*
+ * Give the chain @first..@last (@n chunks) back: it goes on the free list
+ * whole, its first chunk saying how long it is and where it ends (see
+ * chunks_take).  Lock held.
+ */
 static void chain_free(struct obj *o, uint32_t first, uint32_t last, uint32_t n)
 {
 	struct uipc_msq *q = o->u.msg.q;
-	struct uipc_msgcont *l = chunk(o, last);
+	struct uipc_msghdr *h = chunk(o, first);
 
-	if (!l)
+	if (!h || !chunk(o, last))
 		return;		/* checked by the caller; leak rather than break */
-	if (!jn_room(&o->jc, 4))
+	if (!jn_room(&o->jc, 5))
 		jn_commit(&o->jc);
-	jw32(&o->jc, &l->next, READ_ONCE(q->free));
+	jw32(&o->jc, &h->next_msg, READ_ONCE(q->free));
+	jw32(&o->jc, &h->len, last);
+	if (READ_ONCE(h->nchunks) != n)
+		jw32(&o->jc, &h->nchunks, n);
 	jw32(&o->jc, &q->free, first);
 	jw32(&o->jc, &q->nfree, READ_ONCE(q->nfree) + n);
 }
