@@ -182,6 +182,7 @@ struct obj {
 			char *chunks;
 			struct uipc_msgwait *slots;
 			struct uipc_msgflight *flights;
+			struct uipc_msgfill *fills;
 			struct uipc_msgbox *box;
 			uint32_t nchunks;
 		} msg;

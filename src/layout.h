@@ -240,6 +240,28 @@ struct uipc_msgflight {
 };
 
 /*
+ * A long message whose sender copies its text in after unlocking: it is
+ * linked and counted at once, with UIPC_MSG_PENDING in its header's
+ * nchunks until the text is in (a receiver that reaches it waits, setting
+ * UIPC_MSG_WAITED before it sleeps on that word).  The sender clears the
+ * flag, then frees the record.  A lock holder that finds a pending
+ * message whose record's owner is dead drops it and puts msg_lspid and
+ * msg_stime back if no send came since.
+ */
+#define UIPC_MSG_PENDING	0x80000000u
+#define UIPC_MSG_WAITED		0x40000000u
+#define UIPC_MSG_NMASK		0x3fffffffu
+
+struct uipc_msgfill {
+	uint32_t pid;		/* 0: free */
+	uint32_t first;		/* the message (its first chunk's link) */
+	uint64_t start;		/* the sender's start time */
+	uint32_t lspid;		/* msg_lspid before this send */
+	uint32_t pad;
+	int64_t stime;		/* msg_stime before this send */
+};
+
+/*
  * struct uipc_msgbox - two cache lines through which a small message
  * (up to UIPC_MSG_BOX_DATA bytes) passes with no lock, when the queue is
  * otherwise empty and nobody waits (msgop.c).  word holds the state, a
@@ -293,6 +315,7 @@ struct uipc_msgbox {
 _Static_assert(sizeof(struct uipc_msq) == 128, "uipc_msq");
 _Static_assert(sizeof(struct uipc_msgbox) == 128, "uipc_msgbox");
 _Static_assert(sizeof(struct uipc_msgflight) == 24, "uipc_msgflight");
+_Static_assert(sizeof(struct uipc_msgfill) == 32, "uipc_msgfill");
 _Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");
 _Static_assert(offsetof(struct uipc_msghdr, next) == offsetof(struct uipc_msgcont, next),
 	       "free chunks chain through the same field");

@@ -30,7 +30,11 @@
  * while a sender fills the next one; then the chain goes back.  The
  * chain of a receiver that died copying is reclaimed when records or
  * chunks run short (flight_reap), and removal keeps the memory while a
- * copy may be in flight.  Chains are mostly consecutive chunks, which
+ * copy may be in flight.  Likewise a long send links its message PENDING
+ * and recorded in a fill record (struct uipc_msgfill), copies the text
+ * in after unlocking, then clears the flag and frees the record; a
+ * receiver that reaches it waits (fill_wait), and drops the message of a
+ * sender found dead (fill_drop).  Chains are mostly consecutive chunks, which
  * next_link() turns into memory-level parallelism when copying.  Waiters
  * (struct uipc_msgwait) are woken to retry: the first matching receiver
  * when a message arrives, every sender when room is made.
@@ -66,6 +70,9 @@
 #define MSG_NSLOTS	64
 #define MSG_NFLIGHT	8	/* long messages copied out without the lock */
 #define MSG_FLIGHT_MIN	1024	/* bytes: shorter ones are copied under it */
+#define MSG_NFILL	8	/* long messages copied in without the lock */
+#define MSG_FILL_MIN	1024	/* bytes: shorter ones are copied under it */
+#define MSG_FILL_NAP_NS	2000000	/* a receiver's sleep on a pending message */
 #define MSG_GROW_CHUNKS	1024	/* chunks reserved at a time (64 KiB) */
 #define MSG_SPINS	8	/* changes watched before sleeping */
 
@@ -90,17 +97,19 @@ int msq_geometry(long msgmnb, size_t *body, size_t *journal, size_t *data)
 	/* the box: two lines, aligned wherever the body starts */
 	*body = sizeof(struct uipc_msq) + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
 		MSG_NFLIGHT * sizeof(struct uipc_msgflight) +
+		MSG_NFILL * sizeof(struct uipc_msgfill) +
 		2 * sizeof(struct uipc_msgbox);
 	*journal = 64 * sizeof(struct uipc_jent);
 	*data = chunks * UIPC_MSG_CHUNK;
 	return 0;
 }
 
-/* Where the box goes: the first 128-byte boundary after the flight records. */
+/* Where the box goes: the first 128-byte boundary after the fill records. */
 static uint32_t box_place(uint32_t slots_off)
 {
 	uint32_t end = slots_off + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
-		       MSG_NFLIGHT * sizeof(struct uipc_msgflight);
+		       MSG_NFLIGHT * sizeof(struct uipc_msgflight) +
+		       MSG_NFILL * sizeof(struct uipc_msgfill);
 
 	return (end + 127) & ~127u;	/* a pair of lines, fetched together */
 }
@@ -137,7 +146,8 @@ int msq_validate(struct obj *o)
 	struct uipc_msq *q;
 
 	if (h->body_size < sizeof(*q) + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
-			   MSG_NFLIGHT * sizeof(struct uipc_msgflight))
+			   MSG_NFLIGHT * sizeof(struct uipc_msgflight) +
+			   MSG_NFILL * sizeof(struct uipc_msgfill))
 		return UIPC_CORRUPT;
 	q = (struct uipc_msq *)(o->base + h->body_off);
 	if (q->nslots != MSG_NSLOTS || q->slots_off != h->body_off + sizeof(*q) ||
@@ -152,6 +162,7 @@ int msq_validate(struct obj *o)
 	o->u.msg.chunks = o->base + q->chunks_off;
 	o->u.msg.slots = (struct uipc_msgwait *)(o->base + q->slots_off);
 	o->u.msg.flights = (struct uipc_msgflight *)(o->u.msg.slots + MSG_NSLOTS);
+	o->u.msg.fills = (struct uipc_msgfill *)(o->u.msg.flights + MSG_NFLIGHT);
 	o->u.msg.box = (struct uipc_msgbox *)(o->base + q->box_off);
 	o->u.msg.nchunks = q->nchunks;
 	return 0;
@@ -566,7 +577,8 @@ static uint64_t box_await(struct obj *o, uint64_t w)
 	}
 }
 
-static int msg_store(struct obj *o, long mtype, const char *text, size_t len);
+static int msg_store(struct obj *o, long mtype, const char *text, size_t len,
+		     struct uipc_msgfill *f);
 
 /*
  * box_close - keep fast senders out while we hold the lock: move the box
@@ -620,7 +632,7 @@ static void box_close(struct obj *o)
 			len = READ_ONCE(b->len);
 			if (len <= UIPC_MSG_BOX_DATA)
 				msg_store(o, (long)READ_ONCE(b->type),
-					  (const char *)b->data, len);
+					  (const char *)b->data, len, NULL);
 			break;
 		}
 		/* a word we cannot read: make it CLOSED, keep nothing */
@@ -813,7 +825,7 @@ static int chunks_take(struct obj *o, uint32_t n, uint32_t *firstp)
 	if (n > nfree && n - nfree > o->u.msg.nchunks - hw)
 		return 1;
 	for (;;) {
-		if (!jn_room(&o->jc, 20))	/* all of msg_store and msg_snd's */
+		if (!jn_room(&o->jc, 26))	/* all of msg_store and msg_snd's */
 			jn_commit(&o->jc);
 		if (!nfree)
 			break;
@@ -910,8 +922,11 @@ static int chain_fill(struct obj *o, uint32_t first, const char *text, size_t le
 /*
  * Store a message at the tail.  Lock held.  0, 1 (no room), or -errno.
  * Its chunks are unreachable until linked, so a crash leaves nothing.
+ * With @f (a free fill record) the text is not copied: the message is
+ * linked PENDING and recorded in @f, for fill_finish() after unlocking.
  */
-static int msg_store(struct obj *o, long mtype, const char *text, size_t len)
+static int msg_store(struct obj *o, long mtype, const char *text, size_t len,
+		     struct uipc_msgfill *f)
 {
 	struct uipc_msq *q = o->u.msg.q;
 	uint32_t n = chunks_for(len), first = 0;
@@ -928,10 +943,20 @@ static int msg_store(struct obj *o, long mtype, const char *text, size_t len)
 	jw32(&o->jc, &h->next_msg, 0);
 	WRITE_ONCE(h->type, mtype);
 	jw32(&o->jc, &h->len, (uint32_t)len);
-	jw32(&o->jc, &h->nchunks, n);
-	err = chain_fill(o, first, text, len);
-	if (err)
-		return err;
+	jw32(&o->jc, &h->nchunks, f ? n | UIPC_MSG_PENDING : n);
+	if (f) {
+		const struct proc_self *me = proc_self();
+
+		jw32(&o->jc, &f->first, first);
+		jw64(&o->jc, &f->start, me->start);
+		jw32(&o->jc, &f->lspid, READ_ONCE(q->lspid));
+		jws64(&o->jc, &f->stime, READ_ONCE(q->stime));
+		jw32(&o->jc, &f->pid, (uint32_t)me->pid);
+	} else {
+		err = chain_fill(o, first, text, len);
+		if (err)
+			return err;
+	}
 	/* link it */
 	if (READ_ONCE(q->tail)) {
 		struct uipc_msghdr *t = chunk(o, READ_ONCE(q->tail));
@@ -948,10 +973,203 @@ static int msg_store(struct obj *o, long mtype, const char *text, size_t len)
 	return 0;
 }
 
+/* ---- long messages copied in without the lock ---- */
+
+static void msg_detach(struct obj *o, uint32_t link, uint32_t prev);
+static void chain_free(struct obj *o, uint32_t first, uint32_t last, uint32_t n);
+static int fill_reap(struct obj *o);
+
+/* A free fill record, or NULL (the text is then copied under the lock). */
+static struct uipc_msgfill *fill_claim(struct obj *o)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < MSG_NFILL; i++)
+			if (!READ_ONCE(o->u.msg.fills[i].pid))
+				return &o->u.msg.fills[i];
+		if (pass || fill_reap(o) <= 0)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Copy the text of the message @f records in, without the lock; then
+ * clear its PENDING flag (waking receivers asleep on it) and free @f, in
+ * that order, so that a pending message always has its record: one
+ * whose owner is dead is one its sender never finished.
+ */
+static int fill_finish(struct obj *o, struct uipc_msgfill *f,
+		       const char *text, size_t len)
+{
+	uint32_t first = READ_ONCE(f->first);
+	struct uipc_msghdr *h = chunk(o, first);
+	int err = UIPC_CORRUPT;
+
+	if (h) {
+		err = chain_fill(o, first, text, len);
+		/* pairs with the acquire load of a receiver that finds it done */
+		if (__atomic_exchange_n(&h->nchunks, chunks_for(len),
+					__ATOMIC_RELEASE) & UIPC_MSG_WAITED)
+			fx_wake(&h->nchunks, INT_MAX);
+	}
+	store_release(&f->pid, 0);
+	return err;
+}
+
+/*
+ * Who copies the pending message at @link in: 1 if a record for it has
+ * a live owner (or, without @check, any owner), 0 if only dead ones, -1
+ * if none (a corrupt file).  Lock held.
+ */
+static int fill_owner(struct obj *o, uint32_t link, bool check)
+{
+	const struct proc_self *me = proc_self();
+	int r = -1;
+
+	for (uint32_t i = 0; i < MSG_NFILL; i++) {
+		struct uipc_msgfill *f = &o->u.msg.fills[i];
+		uint32_t pid = READ_ONCE(f->pid);
+
+		if (!pid || READ_ONCE(f->first) != link)
+			continue;
+		if (!check || (pid == (uint32_t)me->pid &&
+			       READ_ONCE(f->start) == me->start) ||
+		    proc_alive((pid_t)pid, READ_ONCE(f->start)))
+			return 1;
+		r = 0;
+	}
+	return r;
+}
+
+/*
+ * Drop the pending message @link (after @prev) whose sender died copying
+ * it in: it was never sent.  Lock held.  Its chain goes back, its records
+ * are freed, and msg_lspid and msg_stime go back to what they were before
+ * that send unless a send came since.
+ */
+static int fill_drop(struct obj *o, uint32_t link, uint32_t prev)
+{
+	struct uipc_msq *q = o->u.msg.q;
+	struct uipc_msghdr *h = chunk(o, link);
+	uint32_t n, c, last = link;
+
+	if (!h)
+		return UIPC_CORRUPT;
+	n = READ_ONCE(h->nchunks) & UIPC_MSG_NMASK;
+	if (n != chunks_for(READ_ONCE(h->len)))
+		return UIPC_CORRUPT;
+	c = READ_ONCE(h->next);
+	for (uint32_t i = 1; i < n; i++) {
+		struct uipc_msgcont *cc = chunk(o, c);
+
+		if (!cc)
+			return UIPC_CORRUPT;
+		last = c;
+		c = READ_ONCE(cc->next);
+	}
+	if (c)
+		return UIPC_CORRUPT;
+	if (!jn_room(&o->jc, 8 + 3 + MSG_NFILL + 5))
+		jn_commit(&o->jc);
+	msg_detach(o, link, prev);
+	for (uint32_t i = 0; i < MSG_NFILL; i++) {
+		struct uipc_msgfill *f = &o->u.msg.fills[i];
+
+		if (!READ_ONCE(f->pid) || READ_ONCE(f->first) != link)
+			continue;
+		if (READ_ONCE(q->lspid) == READ_ONCE(f->pid)) {
+			jw32(&o->jc, &q->lspid, READ_ONCE(f->lspid));
+			jws64(&o->jc, &q->stime, READ_ONCE(f->stime));
+		}
+		jw32(&o->jc, &f->pid, 0);
+	}
+	chain_free(o, link, last, n);
+	return 0;
+}
+
+/*
+ * Free the records of senders that died, dropping the messages they left
+ * unfinished.  Lock held.  Only when records run short: it asks /proc
+ * about each owner.  Returns the records freed, or -errno.
+ */
+static int fill_reap(struct obj *o)
+{
+	const struct proc_self *me = proc_self();
+	int freed = 0;
+
+	for (uint32_t i = 0; i < MSG_NFILL; i++) {
+		struct uipc_msgfill *f = &o->u.msg.fills[i];
+		uint32_t pid = READ_ONCE(f->pid), first = READ_ONCE(f->first);
+		uint32_t link = READ_ONCE(o->u.msg.q->head), prev = 0;
+		uint64_t k = 0;
+
+		if (!pid || (pid == (uint32_t)me->pid &&
+			     READ_ONCE(f->start) == me->start) ||
+		    proc_alive((pid_t)pid, READ_ONCE(f->start)))
+			continue;
+		/* its message, if still queued and pending */
+		while (link && link != first) {
+			struct uipc_msghdr *h = chunk(o, link);
+
+			if (!h || k++ > o->u.msg.nchunks)
+				return UIPC_CORRUPT;
+			prev = link;
+			link = READ_ONCE(h->next_msg);
+		}
+		if (link && (READ_ONCE(((struct uipc_msghdr *)chunk(o, link))->nchunks) &
+			     UIPC_MSG_PENDING) && fill_owner(o, link, true) == 0) {
+			int err = fill_drop(o, link, prev);
+
+			if (err)
+				return err;
+		} else {
+			if (!jn_room(&o->jc, 1))
+				jn_commit(&o->jc);
+			jw32(&o->jc, &f->pid, 0);
+		}
+		freed++;
+	}
+	return freed;
+}
+
+/*
+ * Wait for the sender of the pending message @h (nchunks @hv) to copy it
+ * in.  Lock held on entry and return; dropped while sleeping.  Spins
+ * while that sender runs on another CPU, then sleeps on the word for at
+ * most MSG_FILL_NAP_NS at a time (counted in *@naps: from the first, the
+ * caller asks whether the sender is still alive).
+ */
+static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
+		     int *naps, const struct timespec *deadline)
+{
+	struct timespec nap, rel = { 0, MSG_FILL_NAP_NS };
+
+	if (wt_spin(&h->nchunks, 4, hv, msg_partner_cpu(o->u.msg.q)))
+		return 0;
+	msq_unlock(o);
+	fx_deadline(&rel, &nap);
+	if (deadline && (deadline->tv_sec < nap.tv_sec ||
+			 (deadline->tv_sec == nap.tv_sec &&
+			  deadline->tv_nsec < nap.tv_nsec)))
+		nap = *deadline;
+	/* the sender wakes the word's sleepers when it sees WAITED */
+	if ((hv & UIPC_MSG_WAITED) ||
+	    __atomic_compare_exchange_n(&h->nchunks, &hv, hv | UIPC_MSG_WAITED,
+					0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		fx_wait(&h->nchunks, hv | UIPC_MSG_WAITED, &nap);
+	(*naps)++;
+	msq_lock(o);
+	if (deadline && mono_ns() >= (int64_t)deadline->tv_sec * 1000000000 +
+				     deadline->tv_nsec)
+		return -EAGAIN;
+	return 0;
+}
+
 int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	    const struct timespec *timeout)
 {
 	const struct msgbuf *mb = msgp;
+	struct uipc_msgfill *fill = NULL;
 	struct timespec deadline;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
 	bool reaped = false;
@@ -989,14 +1207,17 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 			r = -EIDRM;
 			break;
 		}
+		fill = NULL;
 		if (fits(o->u.msg.q, msgsz)) {
-			r = msg_store(o, mtype, mb->mtext, msgsz);
+			if (msgsz >= MSG_FILL_MIN)
+				fill = fill_claim(o);
+			r = msg_store(o, mtype, mb->mtext, msgsz, fill);
 			if (r == 1 && !reaped) {
 				/* out of chunks: a receiver may have died
 				 * holding some */
 				reaped = true;
 				flight_reap(o);
-				r = msg_store(o, mtype, mb->mtext, msgsz);
+				r = msg_store(o, mtype, mb->mtext, msgsz, fill);
 			}
 			if (r <= 0)
 				break;
@@ -1032,7 +1253,9 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 		nw = msg_wake_mark(o, UIPC_MSGW_RECV, false, mtype, wake);
 	}
 	msq_unlock(o);
-	msg_wake(o, wake, nw);
+	msg_wake(o, wake, nw);	/* a receiver's wakeup overlaps the copy */
+	if (r == 0 && fill)
+		r = fill_finish(o, fill, mb->mtext, msgsz);
 	ipc_obj_put(o);
 	return r;
 }
@@ -1108,14 +1331,12 @@ static long msg_copy_out(struct obj *o, uint32_t link, struct msgbuf *mb,
 	return (long)want;
 }
 
-/* Take message @link (after @prev) off the queue and account it.  Lock held. */
-static void msg_unlink(struct obj *o, uint32_t link, uint32_t prev)
+/* Take message @link (after @prev) off the list and the counters.  Lock held. */
+static void msg_detach(struct obj *o, uint32_t link, uint32_t prev)
 {
 	struct uipc_msq *q = o->u.msg.q;
 	struct uipc_msghdr *h = chunk(o, link);
 
-	if (!jn_room(&o->jc, 12))
-		jn_commit(&o->jc);
 	if (prev)
 		jw32(&o->jc, &((struct uipc_msghdr *)chunk(o, prev))->next_msg,
 		     READ_ONCE(h->next_msg));
@@ -1125,6 +1346,16 @@ static void msg_unlink(struct obj *o, uint32_t link, uint32_t prev)
 		jw32(&o->jc, &q->tail, prev);
 	jw64(&o->jc, &q->qnum, READ_ONCE(q->qnum) - 1);
 	jw64(&o->jc, &q->cbytes, READ_ONCE(q->cbytes) - READ_ONCE(h->len));
+}
+
+/* Receive message @link (after @prev): off the queue, and accounted.  Lock held. */
+static void msg_unlink(struct obj *o, uint32_t link, uint32_t prev)
+{
+	struct uipc_msq *q = o->u.msg.q;
+
+	if (!jn_room(&o->jc, 12))
+		jn_commit(&o->jc);
+	msg_detach(o, link, prev);
 	jw32(&o->jc, &q->lrpid, (uint32_t)proc_self()->pid);
 	msg_hint(q);
 	jws64(&o->jc, &q->rtime, ipc_now());
@@ -1245,7 +1476,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 {
 	struct timespec deadline;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
-	int spins = 0;
+	int spins = 0, naps = 0;
 	struct obj *o;
 	bool box_ok;
 	long r;
@@ -1294,6 +1525,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		if (link) {
 			struct uipc_msghdr *h = chunk(o, (uint32_t)link);
 			size_t len = READ_ONCE(h->len);
+			uint32_t hv;
 
 			if (msgsz < len && !(msgflg & MSG_NOERROR)) {
 				r = -E2BIG;
@@ -1306,6 +1538,33 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			if (ipc_ptr_ok(msgp)) {
 				r = -EFAULT;
 				break;
+			}
+			hv = load_acquire(&h->nchunks);
+			if (hv & UIPC_MSG_PENDING) {
+				/* its sender still copies it in */
+				if (fill_owner(o, (uint32_t)link, naps > 0) > 0) {
+					r = fill_wait(o, h, hv, &naps,
+						      timeout ? &deadline : NULL);
+					if (r)
+						break;
+					continue;
+				}
+				/*
+				 * No live owner.  Its sender clears the flag
+				 * before it frees the record: look again.
+				 */
+				__atomic_thread_fence(__ATOMIC_ACQUIRE);
+				if (!(load_acquire(&h->nchunks) & UIPC_MSG_PENDING))
+					continue;
+				r = fill_drop(o, (uint32_t)link, prev);
+				if (r)
+					break;
+				nw = msg_wake_mark(o, UIPC_MSGW_SEND, true, 0, wake);
+				msq_unlock(o);
+				msg_wake(o, wake, nw);
+				nw = 0;
+				msq_lock(o);
+				continue;
 			}
 			if (len >= MSG_FLIGHT_MIN && !(msgflg & MSG_COPY) &&
 			    (f = flight_claim(o)) != NULL) {
@@ -1421,6 +1680,10 @@ void msq_rmid_locked(struct obj *o)
 	for (uint32_t i = 0; i < MSG_NFLIGHT; i++)
 		if (READ_ONCE(o->u.msg.flights[i].pid))
 			o->keep_memory = true;
+	/* and a sender copying one in */
+	for (uint32_t i = 0; i < MSG_NFILL; i++)
+		if (READ_ONCE(o->u.msg.fills[i].pid))
+			o->keep_memory = true;
 	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
 		struct uipc_msgwait *mw = &o->u.msg.slots[i];
 
@@ -1455,6 +1718,13 @@ void msq_users(struct obj *o, ipc_user_fn fn, void *ctx)
 	if (BOX_ST(bw) == UIPC_BOX_FILLING || BOX_ST(bw) == UIPC_BOX_TAKING)
 		fn(ctx, (pid_t)BOX_PID(bw), READ_ONCE(o->u.msg.box->start),
 		   UIPC_USER_WAIT, 1, READ_ONCE(o->u.msg.box->start) != 0);
+	for (uint32_t i = 0; i < MSG_NFILL; i++) {
+		const struct uipc_msgfill *f = &o->u.msg.fills[i];
+
+		if (READ_ONCE(f->pid))
+			fn(ctx, (pid_t)READ_ONCE(f->pid), READ_ONCE(f->start),
+			   UIPC_USER_WAIT, 1, true);
+	}
 	fn(ctx, (pid_t)r.lspid, 0, UIPC_USER_LAST, 1, false);
 	if (r.lrpid != r.lspid)
 		fn(ctx, (pid_t)r.lrpid, 0, UIPC_USER_LAST, 1, false);

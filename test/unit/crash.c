@@ -1204,3 +1204,63 @@ Test(crash, box_corrupt_length)
 	box_expect(id, 2, "next", IPC_NOWAIT);
 	box_done(&v, id);
 }
+
+/*
+ * A sender of a long message killed while copying its text in (after the
+ * message was queued, PENDING, with its fill record): a receiver waits
+ * for it, finds it dead and drops the message, which was never sent, and
+ * msg_lspid/msg_stime go back to what they were before that send.
+ */
+Test(crash, fill_sender_killed)
+{
+	struct box_view v;
+	struct msqid_ds ds;
+	struct t_msg m = { .mtype = 5 };
+	pid_t dead = dead_pid();
+	int id = box_queue(&v);
+	struct uipc_msq *q = (struct uipc_msq *)(void *)(v.base + v.h->body_off);
+	struct uipc_msghdr *mh;
+	struct uipc_msgfill *f;
+
+	memset(m.mtext, 'x', 2000);
+	assert_ok(uipc_msgsnd(id, &m, 2000, 0));
+	cr_assert_neq(q->head, 0);
+	mh = (struct uipc_msghdr *)(void *)(v.base + q->chunks_off +
+					    (size_t)(q->head - 1) * UIPC_MSG_CHUNK);
+	/* 64 waiter slots, then 8 in-flight records, then the fill records */
+	f = (struct uipc_msgfill *)(void *)(v.base + q->slots_off +
+		64 * sizeof(struct uipc_msgwait) + 8 * sizeof(struct uipc_msgflight));
+	/* what the killed sender leaves */
+	f->first = q->head;
+	f->start = 0;
+	f->lspid = 4242;
+	f->stime = 777;
+	f->pid = (uint32_t)dead;
+	q->lspid = (uint32_t)dead;
+	mh->nchunks |= UIPC_MSG_PENDING;
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 1, "counted until found dead");
+	/* a receiver waits for the copy, finds its sender dead, drops it */
+	cr_assert_eq(uipc_msgrcv(id, &m, sizeof(m.mtext), 0, IPC_NOWAIT), -1);
+	cr_assert_eq(errno, ENOMSG);
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 0);
+	cr_assert_eq(ds.msg_cbytes, 0);
+	cr_assert_eq(ds.msg_lspid, 4242, "msg_lspid %d: not put back",
+		     (int)ds.msg_lspid);
+	cr_assert_eq(ds.msg_stime, 777);
+	cr_assert_eq(f->pid, 0, "the record is freed");
+	/* its chain is reusable, and long sends go on */
+	for (int i = 0; i < 3; i++) {
+		m.mtype = 6 + i;
+		memset(m.mtext, 'a' + i, 3000);
+		assert_ok(uipc_msgsnd(id, &m, 3000, 0));
+	}
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(uipc_msgrcv(id, &m, sizeof(m.mtext), 0, IPC_NOWAIT), 3000);
+		cr_assert_eq(m.mtype, 6 + i);
+		for (int k = 0; k < 3000; k++)
+			cr_assert_eq(m.mtext[k], 'a' + i);
+	}
+	box_done(&v, id);
+}
