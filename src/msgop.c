@@ -1069,7 +1069,7 @@ static int fill_drop(struct obj *o, uint32_t link, uint32_t prev)
 	}
 	if (c)
 		return UIPC_CORRUPT;
-	if (!jn_room(&o->jc, 8 + 3 + MSG_NFILL + 5))
+	if (!jn_room(&o->jc, 8 + 3 * MSG_NFILL + 5))
 		jn_commit(&o->jc);
 	msg_detach(o, link, prev);
 	for (uint32_t i = 0; i < MSG_NFILL; i++) {
@@ -1143,19 +1143,25 @@ static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 		     int *naps, const struct timespec *deadline)
 {
 	struct timespec nap, rel = { 0, MSG_FILL_NAP_NS };
+	bool sleep;
 
 	if (wt_spin(&h->nchunks, 4, hv, msg_partner_cpu(o->u.msg.q)))
 		return 0;
+	/*
+	 * The sender wakes the word's sleepers when it sees WAITED.  Set
+	 * with the lock held: the message cannot be received, nor its
+	 * chunk reused, before the sender clears the flag.
+	 */
+	sleep = (hv & UIPC_MSG_WAITED) ||
+		__atomic_compare_exchange_n(&h->nchunks, &hv, hv | UIPC_MSG_WAITED,
+					    0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 	msq_unlock(o);
 	fx_deadline(&rel, &nap);
 	if (deadline && (deadline->tv_sec < nap.tv_sec ||
 			 (deadline->tv_sec == nap.tv_sec &&
 			  deadline->tv_nsec < nap.tv_nsec)))
 		nap = *deadline;
-	/* the sender wakes the word's sleepers when it sees WAITED */
-	if ((hv & UIPC_MSG_WAITED) ||
-	    __atomic_compare_exchange_n(&h->nchunks, &hv, hv | UIPC_MSG_WAITED,
-					0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+	if (sleep)
 		fx_wait(&h->nchunks, hv | UIPC_MSG_WAITED, &nap);
 	(*naps)++;
 	msq_lock(o);
