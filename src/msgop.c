@@ -187,6 +187,31 @@ static uint32_t chunks_for(size_t len)
 			      UIPC_MSG_CONT_DATA);
 }
 
+/* The last link of the chain of @n chunks at @first, ended by a 0 link; 0 if broken. */
+static uint32_t chain_last(struct obj *o, uint32_t first, uint32_t n)
+{
+	uint32_t c = first, last = 0;
+
+	for (uint32_t k = 0; k < n && k <= o->u.msg.nchunks; k++) {
+		struct uipc_msgcont *cc = chunk(o, c);
+
+		if (!cc)
+			return 0;
+		last = c;
+		c = READ_ONCE(cc->next);
+	}
+	return c ? 0 : last;
+}
+
+/* Whether the owner (@pid, @start) of a record is gone: not us, not alive. */
+static bool owner_gone(uint32_t pid, uint64_t start)
+{
+	const struct proc_self *me = proc_self();
+
+	return pid && !(pid == (uint32_t)me->pid && start == me->start) &&
+	       !proc_alive((pid_t)pid, start);
+}
+
 /* Back chunks [reserved, reserved + n) with memory.  Lock held. */
 static int reserve_chunks(struct obj *o, uint32_t upto)
 {
@@ -1023,7 +1048,6 @@ static int fill_finish(struct obj *o, struct uipc_msgfill *f,
  */
 static int fill_owner(struct obj *o, uint32_t link, bool check)
 {
-	const struct proc_self *me = proc_self();
 	int r = -1;
 
 	for (uint32_t i = 0; i < MSG_NFILL; i++) {
@@ -1032,9 +1056,7 @@ static int fill_owner(struct obj *o, uint32_t link, bool check)
 
 		if (!pid || READ_ONCE(f->first) != link)
 			continue;
-		if (!check || (pid == (uint32_t)me->pid &&
-			       READ_ONCE(f->start) == me->start) ||
-		    proc_alive((pid_t)pid, READ_ONCE(f->start)))
+		if (!check || !owner_gone(pid, READ_ONCE(f->start)))
 			return 1;
 		r = 0;
 	}
@@ -1051,23 +1073,12 @@ static int fill_drop(struct obj *o, uint32_t link, uint32_t prev)
 {
 	struct uipc_msq *q = o->u.msg.q;
 	struct uipc_msghdr *h = chunk(o, link);
-	uint32_t n, c, last = link;
+	uint32_t n, last;
 
 	if (!h)
 		return UIPC_CORRUPT;
 	n = READ_ONCE(h->nchunks) & UIPC_MSG_NMASK;
-	if (n != chunks_for(READ_ONCE(h->len)))
-		return UIPC_CORRUPT;
-	c = READ_ONCE(h->next);
-	for (uint32_t i = 1; i < n; i++) {
-		struct uipc_msgcont *cc = chunk(o, c);
-
-		if (!cc)
-			return UIPC_CORRUPT;
-		last = c;
-		c = READ_ONCE(cc->next);
-	}
-	if (c)
+	if (n != chunks_for(READ_ONCE(h->len)) || !(last = chain_last(o, link, n)))
 		return UIPC_CORRUPT;
 	if (!jn_room(&o->jc, 8 + 3 * MSG_NFILL + 5))
 		jn_commit(&o->jc);
@@ -1094,18 +1105,15 @@ static int fill_drop(struct obj *o, uint32_t link, uint32_t prev)
  */
 static int fill_reap(struct obj *o)
 {
-	const struct proc_self *me = proc_self();
 	int freed = 0;
 
 	for (uint32_t i = 0; i < MSG_NFILL; i++) {
 		struct uipc_msgfill *f = &o->u.msg.fills[i];
-		uint32_t pid = READ_ONCE(f->pid), first = READ_ONCE(f->first);
+		uint32_t first = READ_ONCE(f->first);
 		uint32_t link = READ_ONCE(o->u.msg.q->head), prev = 0;
 		uint64_t k = 0;
 
-		if (!pid || (pid == (uint32_t)me->pid &&
-			     READ_ONCE(f->start) == me->start) ||
-		    proc_alive((pid_t)pid, READ_ONCE(f->start)))
+		if (!owner_gone(READ_ONCE(f->pid), READ_ONCE(f->start)))
 			continue;
 		/* its message, if still queued and pending */
 		while (link && link != first) {
@@ -1395,29 +1403,15 @@ static void chain_free(struct obj *o, uint32_t first, uint32_t last, uint32_t n)
  */
 static void flight_reap(struct obj *o)
 {
-	const struct proc_self *me = proc_self();
-
 	for (uint32_t i = 0; i < MSG_NFLIGHT; i++) {
 		struct uipc_msgflight *f = &o->u.msg.flights[i];
-		uint32_t pid = READ_ONCE(f->pid), n, c, last = 0;
+		uint32_t n, last;
 
-		if (!pid || (pid == (uint32_t)me->pid &&
-			     READ_ONCE(f->start) == me->start) ||
-		    proc_alive((pid_t)pid, READ_ONCE(f->start)))
+		if (!owner_gone(READ_ONCE(f->pid), READ_ONCE(f->start)))
 			continue;
 		n = READ_ONCE(f->nchunks);
-		c = READ_ONCE(f->first);
-		for (uint32_t k = 0; k < n && k <= o->u.msg.nchunks; k++) {
-			struct uipc_msgcont *cc = chunk(o, c);
-
-			if (!cc) {
-				last = 0;	/* broken chain: leave it */
-				break;
-			}
-			last = c;
-			c = READ_ONCE(cc->next);
-		}
-		if (last && !c)
+		last = chain_last(o, READ_ONCE(f->first), n);
+		if (last)	/* a broken chain is left */
 			chain_free(o, READ_ONCE(f->first), last, n);
 		jw32(&o->jc, &f->pid, 0);
 	}
