@@ -75,6 +75,7 @@
 #define MSG_FILL_NAP_NS	2000000	/* a receiver's sleep on a pending message */
 #define MSG_GROW_CHUNKS	1024	/* chunks reserved at a time (64 KiB) */
 #define MSG_SPINS	8	/* changes watched before sleeping */
+#define MSG_NAP_NS	1000000	/* a poll's sleep when every waiter slot is taken */
 
 #ifndef MSG_COPY
 #define MSG_COPY	040000
@@ -367,6 +368,46 @@ static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
 	return r;
 }
 
+/* When a nap of @ns ends: then, or at @deadline (may be NULL) if sooner. */
+static void nap_end(long ns, const struct timespec *deadline,
+		    struct timespec *t)
+{
+	struct timespec rel = { 0, ns };
+
+	fx_deadline(&rel, t);
+	if (deadline && (deadline->tv_sec < t->tv_sec ||
+			 (deadline->tv_sec == t->tv_sec &&
+			  deadline->tv_nsec < t->tv_nsec)))
+		*t = *deadline;
+}
+
+/* Has @deadline (CLOCK_MONOTONIC, may be NULL: never) passed? */
+static bool past(const struct timespec *deadline)
+{
+	return deadline && mono_ns() >= (int64_t)deadline->tv_sec * 1000000000 +
+					deadline->tv_nsec;
+}
+
+/*
+ * msg_nap - unlock, sleep @ns or until @deadline if that is sooner, lock
+ * again: a wait nobody will announce.  Returns 0, -EINTR (a handler ran)
+ * or -EAGAIN (the deadline has passed).  Lock held on entry and return.
+ */
+static int msg_nap(struct obj *o, long ns, const struct timespec *deadline)
+{
+	struct timespec t;
+	int r = 0;
+
+	nap_end(ns, deadline, &t);
+	msq_unlock(o);
+	if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		r = -EINTR;
+	msq_lock(o);
+	if (!r && past(deadline))
+		r = -EAGAIN;
+	return r;
+}
+
 /*
  * msg_wait - queue ourselves as a waiting sender or receiver and sleep
  * until told to retry.  Lock held on entry and on return.  Returns 0
@@ -377,20 +418,14 @@ static int msg_wait(struct obj *o, uint32_t kind, long type, size_t size,
 		    int flags, const struct timespec *deadline)
 {
 	struct uipc_msgwait *mw = msg_enqueue(o, kind, type, size, flags);
-	struct timespec nap = { 0, 2000000 };
 	sigset_t oldmask;
-	int r = 0;
 
 	if (mw) {
 		wt_block(&oldmask);
 		ipc_obj_unlock(o);	/* a waiter: the box stays closed */
 		return msg_sleep(o, mw, deadline, &oldmask);
 	}
-	msq_unlock(o);
-	if (nanosleep(&nap, NULL) < 0)
-		r = -EINTR;
-	msq_lock(o);
-	return r;
+	return msg_nap(o, MSG_NAP_NS, deadline);
 }
 
 static void msg_hint(struct uipc_msq *q)
@@ -1150,7 +1185,7 @@ static int fill_reap(struct obj *o)
 static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 		     int *naps, const struct timespec *deadline)
 {
-	struct timespec nap, rel = { 0, MSG_FILL_NAP_NS };
+	struct timespec nap;
 	bool sleep;
 
 	if (wt_spin(&h->nchunks, 4, hv, msg_partner_cpu(o->u.msg.q)))
@@ -1164,19 +1199,12 @@ static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 		__atomic_compare_exchange_n(&h->nchunks, &hv, hv | UIPC_MSG_WAITED,
 					    0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 	msq_unlock(o);
-	fx_deadline(&rel, &nap);
-	if (deadline && (deadline->tv_sec < nap.tv_sec ||
-			 (deadline->tv_sec == nap.tv_sec &&
-			  deadline->tv_nsec < nap.tv_nsec)))
-		nap = *deadline;
+	nap_end(MSG_FILL_NAP_NS, deadline, &nap);
 	if (sleep)
 		fx_wait(&h->nchunks, hv | UIPC_MSG_WAITED, &nap);
 	(*naps)++;
 	msq_lock(o);
-	if (deadline && mono_ns() >= (int64_t)deadline->tv_sec * 1000000000 +
-				     deadline->tv_nsec)
-		return -EAGAIN;
-	return 0;
+	return past(deadline) ? -EAGAIN : 0;
 }
 
 int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,

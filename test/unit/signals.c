@@ -402,6 +402,54 @@ Test(signals, semtimedop_times_out) { times_out(OP_SEMTIMEDOP); }
 Test(signals, msgtimedrcv_times_out) { times_out(OP_MSGTIMEDRCV); }
 Test(signals, msgtimedsnd_times_out) { times_out(OP_MSGTIMEDSND); }
 
+/*
+ * A queue keeps a fixed number of waiter slots (64); a caller finding
+ * them all taken polls instead of sleeping (docs/design.md).  Its
+ * timeout must still end the wait: so did the kernel's, which has no
+ * such limit.  Then removal ends every sleeper's wait with EIDRM.
+ */
+#define T_SLOTS	64
+
+static void times_out_with_slots_full(enum op op)
+{
+	struct timespec ts = { 0, TMO_MS * 1000000L };
+	pid_t pids[T_SLOTS + 1];
+	int64_t t0, ms;
+	long r;
+
+	make_blocking(op);
+	for (int i = 0; i < T_SLOTS + 1; i++) {
+		pids[i] = t_spawn(child_eidrm,
+				  (void *)(intptr_t)(op == OP_MSGTIMEDRCV ?
+						     OP_MSGRCV : OP_MSGSND));
+		wait_blocked(op, pids[i], i + 1);
+	}
+	t0 = t_now_ns();
+	errno = 0;
+	r = timed(op, &ts, 0);
+	ms = (t_now_ns() - t0) / 1000000;
+	cr_assert(r == -1 && errno == EAGAIN, "%s: %ld/%s, want EAGAIN",
+		  op_name[op], r, t_errname(errno));
+	cr_assert(ms >= TMO_MS, "%s gave up after %lld ms, before its %d ms",
+		  op_name[op], (long long)ms, TMO_MS);
+	cr_assert(ms < 10000, "%s took %lld ms for a %d ms timeout",
+		  op_name[op], (long long)ms, TMO_MS);
+	cr_assert_eq(t_qnum(g_id), op == OP_MSGTIMEDSND ? 1 : 0);
+	assert_ok(uipc_msgctl(g_id, IPC_RMID, NULL));
+	for (int i = 0; i < T_SLOTS + 1; i++)
+		t_wait_ok(pids[i]);
+}
+
+Test(signals, msgtimedrcv_times_out_with_every_slot_taken)
+{
+	times_out_with_slots_full(OP_MSGTIMEDRCV);
+}
+
+Test(signals, msgtimedsnd_times_out_with_every_slot_taken)
+{
+	times_out_with_slots_full(OP_MSGTIMEDSND);
+}
+
 /* The kernel checks semtimedop's timeout before anything else. */
 Test(signals, semtimedop_invalid_timeout_even_when_not_blocking)
 {
