@@ -1439,6 +1439,9 @@ static void flight_reap(struct obj *o)
 			continue;
 		n = READ_ONCE(f->nchunks);
 		last = chain_last(o, READ_ONCE(f->first), n);
+		/* the chain and the record go back together or not at all */
+		if (!jn_room(&o->jc, 6))
+			jn_commit(&o->jc);
 		if (last)	/* a broken chain is left */
 			chain_free(o, READ_ONCE(f->first), last, n);
 		jw32(&o->jc, &f->pid, 0);
@@ -1473,9 +1476,11 @@ static long msg_copy_in_flight(struct obj *o, struct uipc_msgflight *f,
 	uint32_t last = 0;
 	long r;
 
-	msg_unlink(o, link, prev);
-	if (!jn_room(&o->jc, 5))
+	/* off the queue and into the record in one transaction: a receiver
+	 * dying between the two would leak the chain */
+	if (!jn_room(&o->jc, 12 + 5))
 		jn_commit(&o->jc);
+	msg_unlink(o, link, prev);
 	jw32(&o->jc, &f->first, link);
 	jw32(&o->jc, &f->nchunks, n);
 	jw64(&o->jc, &f->start, me->start);
@@ -1490,6 +1495,8 @@ static long msg_copy_in_flight(struct obj *o, struct uipc_msgflight *f,
 		return r;	/* removed meanwhile: received before that */
 	if (READ_ONCE(f->pid) == (uint32_t)me->pid &&
 	    READ_ONCE(f->start) == me->start && READ_ONCE(f->first) == link) {
+		if (!jn_room(&o->jc, 6))
+			jn_commit(&o->jc);
 		if (r >= 0)
 			chain_free(o, link, last, n);
 		jw32(&o->jc, &f->pid, 0);
