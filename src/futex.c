@@ -39,6 +39,40 @@ int fx_deadline(const struct timespec *rel, struct timespec *abs)
 	return 0;
 }
 
+/* When a nap of @ns ends: then, or at @deadline (may be NULL) if sooner. */
+void fx_nap_end(long ns, const struct timespec *deadline, struct timespec *t)
+{
+	struct timespec rel = { 0, ns };
+
+	fx_deadline(&rel, t);
+	if (deadline && (deadline->tv_sec < t->tv_sec ||
+			 (deadline->tv_sec == t->tv_sec &&
+			  deadline->tv_nsec < t->tv_nsec)))
+		*t = *deadline;
+}
+
+/* Has @deadline (absolute CLOCK_MONOTONIC; NULL: never) passed? */
+bool fx_past(const struct timespec *deadline)
+{
+	return deadline && mono_ns() >= (int64_t)deadline->tv_sec * 1000000000 +
+					deadline->tv_nsec;
+}
+
+/*
+ * fx_nap - sleep @ns (under a second), or until @deadline if sooner: a
+ * wait nobody will announce.  Returns 0, -EINTR (a signal handler ran)
+ * or -EAGAIN (the deadline has passed).
+ */
+int fx_nap(long ns, const struct timespec *deadline)
+{
+	struct timespec t;
+
+	fx_nap_end(ns, deadline, &t);
+	if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		return -EINTR;
+	return fx_past(deadline) ? -EAGAIN : 0;
+}
+
 /*
  * fx_wait - sleep while *word == val.
  * @deadline: absolute CLOCK_MONOTONIC time, or NULL for none.

@@ -79,6 +79,9 @@ static inline int64_t mono_ns(void)
 int fx_wait(uint32_t *word, uint32_t val, const struct timespec *deadline);
 void fx_wake(uint32_t *word, int n);
 int fx_deadline(const struct timespec *rel, struct timespec *abs);
+void fx_nap_end(long ns, const struct timespec *deadline, struct timespec *t);
+bool fx_past(const struct timespec *deadline);
+int fx_nap(long ns, const struct timespec *deadline);
 
 /* ---- lock.c: robust object locks and the undo journal ---- */
 struct jctx {

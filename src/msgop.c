@@ -75,7 +75,7 @@
 #define MSG_FILL_NAP_NS	2000000	/* a receiver's sleep on a pending message */
 #define MSG_GROW_CHUNKS	1024	/* chunks reserved at a time (64 KiB) */
 #define MSG_SPINS	8	/* changes watched before sleeping */
-#define MSG_NAP_NS	1000000	/* a poll's sleep when every waiter slot is taken */
+#define MSG_NAP_NS	2000000	/* a poll's sleep when every waiter slot is taken */
 
 #ifndef MSG_COPY
 #define MSG_COPY	040000
@@ -368,26 +368,6 @@ static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
 	return r;
 }
 
-/* When a nap of @ns ends: then, or at @deadline (may be NULL) if sooner. */
-static void nap_end(long ns, const struct timespec *deadline,
-		    struct timespec *t)
-{
-	struct timespec rel = { 0, ns };
-
-	fx_deadline(&rel, t);
-	if (deadline && (deadline->tv_sec < t->tv_sec ||
-			 (deadline->tv_sec == t->tv_sec &&
-			  deadline->tv_nsec < t->tv_nsec)))
-		*t = *deadline;
-}
-
-/* Has @deadline (CLOCK_MONOTONIC, may be NULL: never) passed? */
-static bool past(const struct timespec *deadline)
-{
-	return deadline && mono_ns() >= (int64_t)deadline->tv_sec * 1000000000 +
-					deadline->tv_nsec;
-}
-
 /*
  * msg_nap - unlock, sleep @ns or until @deadline if that is sooner, lock
  * again: a wait nobody will announce.  Returns 0, -EINTR (a handler ran)
@@ -395,16 +375,11 @@ static bool past(const struct timespec *deadline)
  */
 static int msg_nap(struct obj *o, long ns, const struct timespec *deadline)
 {
-	struct timespec t;
-	int r = 0;
+	int r;
 
-	nap_end(ns, deadline, &t);
 	msq_unlock(o);
-	if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
-		r = -EINTR;
+	r = fx_nap(ns, deadline);
 	msq_lock(o);
-	if (!r && past(deadline))
-		r = -EAGAIN;
 	return r;
 }
 
@@ -1199,12 +1174,12 @@ static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 		__atomic_compare_exchange_n(&h->nchunks, &hv, hv | UIPC_MSG_WAITED,
 					    0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 	msq_unlock(o);
-	nap_end(MSG_FILL_NAP_NS, deadline, &nap);
+	fx_nap_end(MSG_FILL_NAP_NS, deadline, &nap);
 	if (sleep)
 		fx_wait(&h->nchunks, hv | UIPC_MSG_WAITED, &nap);
 	(*naps)++;
 	msq_lock(o);
-	return past(deadline) ? -EAGAIN : 0;
+	return fx_past(deadline) ? -EAGAIN : 0;
 }
 
 int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,

@@ -45,6 +45,7 @@
 #define SEM_NSLOTS	64
 #define SEM_SLICE_MS	100
 #define SEM_SPINS	8	/* changes watched before sleeping */
+#define SEM_NAP_NS	2000000	/* a poll's sleep when every waiter slot is taken */
 #define SEM_UNDO_BYTES	(1u << 20)
 
 /* Private per-process state of a mapped set. */
@@ -870,12 +871,9 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 		sem_wake(o);
 		if (!sw) {
 			/* every slot taken: poll (see docs) */
-			struct timespec nap = { 0, 2000000 };
-
-			if (nanosleep(&nap, NULL) < 0) {
-				r = -EINTR;
+			r = fx_nap(SEM_NAP_NS, deadline);
+			if (r)
 				goto out;
-			}
 			continue;
 		}
 		while ((slept = wt_sleep(&sw->w, deadline, slice, &oldmask, true)) == 1) {

@@ -403,7 +403,7 @@ Test(signals, msgtimedrcv_times_out) { times_out(OP_MSGTIMEDRCV); }
 Test(signals, msgtimedsnd_times_out) { times_out(OP_MSGTIMEDSND); }
 
 /*
- * A queue keeps a fixed number of waiter slots (64); a caller finding
+ * A set or queue keeps a fixed number of waiter slots (64); a caller finding
  * them all taken polls instead of sleeping (docs/design.md).  Its
  * timeout must still end the wait: so did the kernel's, which has no
  * such limit.  Then removal ends every sleeper's wait with EIDRM.
@@ -417,12 +417,16 @@ static void times_out_with_slots_full(enum op op)
 	int64_t t0, ms;
 	long r;
 
+	enum op plain = op == OP_SEMTIMEDOP ? OP_SEMOP :
+			op == OP_MSGTIMEDRCV ? OP_MSGRCV : OP_MSGSND;
+
 	make_blocking(op);
 	for (int i = 0; i < T_SLOTS + 1; i++) {
-		pids[i] = t_spawn(child_eidrm,
-				  (void *)(intptr_t)(op == OP_MSGTIMEDRCV ?
-						     OP_MSGRCV : OP_MSGSND));
-		wait_blocked(op, pids[i], i + 1);
+		pids[i] = t_spawn(child_eidrm, (void *)(intptr_t)plain);
+		if (i < T_SLOTS)
+			wait_blocked(plain, pids[i], i + 1);
+		else	/* polling, so not counted by GETNCNT */
+			cr_assert(t_wait_blocked(pids[i]));
 	}
 	t0 = t_now_ns();
 	errno = 0;
@@ -434,10 +438,21 @@ static void times_out_with_slots_full(enum op op)
 		  op_name[op], (long long)ms, TMO_MS);
 	cr_assert(ms < 10000, "%s took %lld ms for a %d ms timeout",
 		  op_name[op], (long long)ms, TMO_MS);
-	cr_assert_eq(t_qnum(g_id), op == OP_MSGTIMEDSND ? 1 : 0);
-	assert_ok(uipc_msgctl(g_id, IPC_RMID, NULL));
+	if (is_sem(op)) {
+		cr_assert_eq(t_semval(g_id, 0), 0);
+		cr_assert_eq(t_semncnt(g_id, 0), T_SLOTS);
+		assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+	} else {
+		cr_assert_eq(t_qnum(g_id), op == OP_MSGTIMEDSND ? 1 : 0);
+		assert_ok(uipc_msgctl(g_id, IPC_RMID, NULL));
+	}
 	for (int i = 0; i < T_SLOTS + 1; i++)
 		t_wait_ok(pids[i]);
+}
+
+Test(signals, semtimedop_times_out_with_every_slot_taken)
+{
+	times_out_with_slots_full(OP_SEMTIMEDOP);
 }
 
 Test(signals, msgtimedrcv_times_out_with_every_slot_taken)
