@@ -121,8 +121,12 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
  * @old: a partner that runs on another CPU usually changes it within
  * microseconds, and a futex sleep and wakeup cost far more.  Only when the
  * partner's last known CPU (@partner_cpu, CPU + 1, 0 = unknown) is not
- * ours: on one CPU the partner cannot run while we spin.  Spins at most
- * WT_SPIN_NS.  Returns true if the word changed.  wt_spin2() watches two
+ * ours: on one CPU the partner cannot run while we spin.  There we yield
+ * the CPU once instead: a partner we woke has usually preempted us, or
+ * been preempted, mid-call, and letting it finish (and go on: a sender
+ * fills the queue) costs one switch where sleeping costs a wakeup and two
+ * switches per message.  Spins at most WT_SPIN_NS.  Returns true if the
+ * word changed.  wt_spin2() watches two
  * 64-bit words, and returns true when either changes.
  */
 #define WT_SPIN_NS	60000L
@@ -134,8 +138,15 @@ static bool spin_watch(const void *word, int width, uint64_t old,
 	int cpu = sched_getcpu();
 	int64_t t0;
 
-	if (!partner_cpu || cpu < 0 || (uint32_t)cpu + 1 == partner_cpu)
+	if (!partner_cpu || cpu < 0)
 		return false;
+	if ((uint32_t)cpu + 1 == partner_cpu) {
+		/* it may be runnable, preempted by our wakeup: let it run */
+		sched_yield();
+		return (width == 4 ? READ_ONCE(*(const uint32_t *)word) :
+				     READ_ONCE(*(const uint64_t *)word)) != old ||
+		       (word2 && READ_ONCE(*word2) != old2);
+	}
 	t0 = mono_ns();
 	for (;;) {
 		for (int i = 0; i < 64; i++) {
