@@ -2221,13 +2221,23 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: uipc-bench [options]\n"
 		"  --quick          short run (smoke test; figures are rough)\n"
-		"  --case PATTERN   run only matching cases (name, prefix or glob;\n"
+		"  --case PATTERN   run only matching cases (a name: that case;\n"
+		"                   else a prefix or glob;\n"
 		"                   repeat or separate with commas)\n"
 		"  --list           list the cases and exit\n"
 		"  --csv FILE       write every figure as CSV\n"
 		"  --chart FILE     draw a PNG bar chart with gnuplot\n"
 		"  --reps N         samples per implementation (default 7)\n"
 		"  --time MS        target duration of one sample (default 100)\n");
+}
+
+/* Is @p the name of a case?  Then it selects that case alone. */
+static bool is_case_name(const char *p)
+{
+	for (size_t i = 0; i < NCASES; i++)
+		if (!strcmp(p, cases[i].name))
+			return true;
+	return false;
 }
 
 static bool matches(const char *name)
@@ -2237,7 +2247,8 @@ static bool matches(const char *name)
 	for (int i = 0; i < opt.npatterns; i++) {
 		const char *p = opt.patterns[i];
 
-		if (!fnmatch(p, name, 0) || !strncmp(p, name, strlen(p)))
+		if (is_case_name(p) ? !strcmp(p, name) :
+		    !fnmatch(p, name, 0) || !strncmp(p, name, strlen(p)))
 			return true;
 	}
 	return false;
