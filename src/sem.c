@@ -556,6 +556,8 @@ static void sem_fix_waiters(struct obj *o)
 		if (READ_ONCE(sw->w.state) != UIPC_W_WAIT)
 			continue;
 		k = slot_sops(sw, sops, n);
+		if (!k)	/* operations not stored: it may wait on any */
+			memset(want, 1, n);
 		for (size_t i = 0; i < k; i++)
 			want[sops[i].sem_num] = 1;
 	}
@@ -590,6 +592,27 @@ static void sem_wake(struct obj *o)
 }
 
 /*
+ * Might a waiter be queued?  Every WAIT slot flags the semaphores its
+ * operations name (all of them when they were too many to store), so
+ * none flagged means none queued: a small set's words are read instead
+ * of the 64 slots (18 KiB), which cost an uncontended SEM_UNDO P+V 40%
+ * of its time.  Lock held.
+ */
+#define SEM_FLAG_SCAN_MAX	256
+
+static bool sem_maybe_waiters(struct obj *o)
+{
+	uint32_t n = o->u.sem.nsems;
+
+	if (n > SEM_FLAG_SCAN_MAX)
+		return true;
+	for (uint32_t i = 0; i < n; i++)
+		if (READ_ONCE(o->u.sem.sems[i].val) & UIPC_SEM_WAITERS)
+			return true;
+	return false;
+}
+
+/*
  * sem_update_queue - complete every queued operation that can now
  * proceed, oldest first; restart after each one that changed values.
  * Lock held.
@@ -599,6 +622,9 @@ static void sem_update_queue(struct obj *o)
 	struct sembuf sops[UIPC_SEM_SLOT_OPS];
 	int newv[UIPC_SEM_SLOT_OPS];
 	bool removed = false;
+
+	if (!sem_maybe_waiters(o))
+		return;
 
 	for (;;) {
 		struct uipc_semwait *best = NULL;
