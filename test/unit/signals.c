@@ -465,6 +465,47 @@ Test(signals, msgtimedsnd_times_out_with_every_slot_taken)
 	times_out_with_slots_full(OP_MSGTIMEDSND);
 }
 
+/*
+ * A blocked semop of more than 32 operations is queued without them
+ * (docs/differences.md) and so waits on every semaphore of the set.  It
+ * must still be woken by operations that would otherwise take the
+ * lock-free path, also after another waiter has left the queue (which
+ * recomputes which semaphores are waited on).
+ */
+#define T_MANY	40
+
+static int child_many(void *p)
+{
+	struct sembuf sops[T_MANY];
+
+	(void)p;
+	for (int i = 0; i < T_MANY; i++)
+		sops[i] = (struct sembuf){ (unsigned short)i, -1, 0 };
+	CHILD_OK(uipc_semop(g_id, sops, T_MANY));
+	return 0;
+}
+
+Test(signals, semop_of_many_ops_woken_after_another_waiter_leaves)
+{
+	struct timespec ts = { 0, 50 * 1000000L };
+	struct sembuf one = { 0, -1, 0 };
+	pid_t pid;
+
+	g_id = (int)assert_ok(uipc_semget(IPC_PRIVATE, T_MANY, 0600));
+	pid = t_spawn(child_many, NULL);
+	cr_assert(t_wait_blocked(pid));
+	assert_errno(uipc_semtimedop(g_id, &one, 1, &ts), EAGAIN);
+	for (int i = 0; i < T_MANY; i++) {
+		struct sembuf up = { (unsigned short)i, 1, 0 };
+
+		assert_ok(uipc_semop(g_id, &up, 1));
+	}
+	t_wait_ok(pid);
+	for (int i = 0; i < T_MANY; i++)
+		cr_assert_eq(t_semval(g_id, i), 0, "semaphore %d", i);
+	assert_ok(uipc_semctl(g_id, 0, IPC_RMID));
+}
+
 /* The kernel checks semtimedop's timeout before anything else. */
 Test(signals, semtimedop_invalid_timeout_even_when_not_blocking)
 {
