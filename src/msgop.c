@@ -806,6 +806,37 @@ static bool fits(struct uipc_msq *q, size_t msgsz)
 }
 
 /*
+ * room_spin - a sender that found the queue full, its receiver running on
+ * another CPU: watch, without the lock, until a quarter of the queue is
+ * free (or MSG_ROOM_SPIN_NS pass), so that the receiver drains a run of
+ * messages with the lock to itself instead of fighting us for it after
+ * each one.  Returns false when the receiver is not on another CPU.
+ */
+#define MSG_ROOM_SPIN_NS	20000
+
+static bool room_spin(struct uipc_msq *q, size_t msgsz, uint32_t partner_cpu)
+{
+	int cpu = sched_getcpu();
+	int64_t t0;
+
+	if (!partner_cpu || cpu < 0 || (uint32_t)cpu + 1 == partner_cpu)
+		return false;
+	t0 = mono_ns();
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			uint64_t qb = READ_ONCE(q->qbytes), slack = qb / 4;
+
+			if (msgsz + slack + READ_ONCE(q->cbytes) <= qb &&
+			    1 + slack + READ_ONCE(q->qnum) <= qb)
+				return true;
+			cpu_relax();
+		}
+		if (mono_ns() - t0 > MSG_ROOM_SPIN_NS)
+			return true;
+	}
+}
+
+/*
  * Join the free list's second chain to its first.  Lock held, room for
  * four journal entries.  Each join leaves a whole free list behind it.
  */
@@ -1245,11 +1276,14 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 		}
 		if (spins++ < MSG_SPINS) {
 			/* the receiver may be draining right now */
-			uint64_t seq = READ_ONCE(o->u.msg.q->opseq);
-			uint32_t pc = msg_partner_cpu(o->u.msg.q);
+			struct uipc_msq *q = o->u.msg.q;
+			uint64_t seq = READ_ONCE(q->opseq);
+			uint32_t pc = msg_partner_cpu(q);
+			bool full = !fits(q, msgsz);
 
 			msq_unlock(o);
-			if (!wt_spin(&o->u.msg.q->opseq, 8, seq, pc))
+			if (!(full && room_spin(q, msgsz, pc)) &&
+			    !wt_spin(&q->opseq, 8, seq, pc))
 				spins = MSG_SPINS;
 			msq_lock(o);
 			continue;
