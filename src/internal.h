@@ -131,6 +131,8 @@ struct ns {
 	char root[4096];
 };
 int ns_dir(struct ns *ns);
+struct stat;
+int ns_dir_stat(struct ns *ns, struct stat *st);
 /*
  * ns_call_begin - a public call starts: ns_dir() checks the directory
  * descriptor again (once per call, not at every use).

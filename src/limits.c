@@ -225,15 +225,71 @@ const struct uipc_limits *lim_cached(void)
  * limit, and any change to uipc.limits, applies at once; a limit lowered
  * in /proc/sys within a second.
  */
+/*
+ * The namespace directory as it was when uipc.limits was last found
+ * missing.  While the directory is unchanged the file cannot have
+ * appeared, so the status the call's descriptor check already took
+ * (ns_dir_stat) replaces the lookup: tmpfs keeps no negative dentries,
+ * and a lookup of a missing name allocating and freeing one took 3 us of
+ * a 3.3 us semget.  Noted only when the directory's times are 50 ms old:
+ * a file created within the same timestamp tick might leave them as
+ * they were.  Under lim_mu.
+ */
+static struct {
+	uint64_t dev;
+	struct file_ident dir;
+	bool valid;
+} ovr_absent;
+
+#define LIM_DIR_SETTLED_NS	50000000
+
+static bool ovr_known_absent(const struct stat *ds)
+{
+	struct file_ident id;
+	bool r;
+
+	ident_of(ds, &id);
+	pthread_mutex_lock(&lim_mu);
+	r = ovr_absent.valid && ovr_absent.dev == (uint64_t)ds->st_dev &&
+	    !memcmp(&ovr_absent.dir, &id, sizeof(id));
+	pthread_mutex_unlock(&lim_mu);
+	return r;
+}
+
+static void ovr_note_absent(const struct stat *ds)
+{
+	struct file_ident id;
+	struct timespec now;
+	int64_t now_ns;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	ident_of(ds, &id);
+	pthread_mutex_lock(&lim_mu);
+	ovr_absent.valid = now_ns - id.mtime_ns >= LIM_DIR_SETTLED_NS &&
+			   now_ns - id.ctime_ns >= LIM_DIR_SETTLED_NS;
+	ovr_absent.dev = (uint64_t)ds->st_dev;
+	ovr_absent.dir = id;
+	pthread_mutex_unlock(&lim_mu);
+}
+
 void lim_quick(struct uipc_limits *out)
 {
 	struct ns *ns = ns_get();
 	struct file_ident now_ovr = { 0 };
-	struct stat st;
+	struct stat st, ds;
 
-	if (!IS_ERR(ns) && fstatat(ns_dir(ns), "uipc.limits", &st,
-				   AT_SYMLINK_NOFOLLOW) == 0)
-		ident_of(&st, &now_ovr);
+	if (!IS_ERR(ns)) {
+		int dfd = ns_dir_stat(ns, &ds);
+
+		if (dfd < 0 || !ovr_known_absent(&ds)) {
+			if (fstatat(ns_dir(ns), "uipc.limits", &st,
+				    AT_SYMLINK_NOFOLLOW) == 0)
+				ident_of(&st, &now_ovr);
+			else if (errno == ENOENT && dfd >= 0)
+				ovr_note_absent(&ds);
+		}
+	}
 	lim_cached();
 	pthread_mutex_lock(&lim_mu);
 	if (memcmp(&now_ovr, &cache_ovr, sizeof(now_ovr))) {

@@ -284,6 +284,7 @@ fail:
  */
 __thread unsigned ns_call_seq = 1;
 static __thread unsigned dir_checked_seq;
+static __thread struct stat dir_st;	/* what this call's check saw */
 
 int ns_dir(struct ns *ns)
 {
@@ -295,6 +296,7 @@ int ns_dir(struct ns *ns)
 	if (fstat(ns->dirfd, &st) == 0 && st.st_dev == ns->dev &&
 	    st.st_ino == ns->ino) {
 		dir_checked_seq = ns_call_seq;
+		dir_st = st;
 		return ns->dirfd;
 	}
 	pthread_mutex_lock(&ns_mu);
@@ -303,11 +305,27 @@ int ns_dir(struct ns *ns)
 	    st.st_ino == ns->ino) {
 		ns->dirfd = fd;
 		dir_checked_seq = ns_call_seq;
+		dir_st = st;
 	} else if (fd >= 0) {
 		close(fd);
 	}
 	pthread_mutex_unlock(&ns_mu);
 	return ns->dirfd;
+}
+
+/*
+ * ns_dir_stat - ns_dir(), and in *@st the directory's status as this
+ * call's check of the descriptor saw it (so within one public call).
+ * Returns the descriptor, or -1 (then *@st is unset) if it is not ours.
+ */
+int ns_dir_stat(struct ns *ns, struct stat *st)
+{
+	int fd = ns_dir(ns);
+
+	if (dir_checked_seq != ns_call_seq)
+		return -1;
+	*st = dir_st;
+	return fd;
 }
 
 /*

@@ -1170,6 +1170,32 @@ Test(ns, limits_file_semmns)
 	assert_ok(uipc_semctl(b, 0, IPC_RMID));
 }
 
+/*
+ * A uipc.limits that appears or goes applies to the next get call, also
+ * after calls that found it missing while the directory stood still
+ * (they then skip the lookup: see lim_quick).
+ */
+Test(ns, limits_file_appearing_applies_to_the_next_get)
+{
+	char path[PATH_MAX + 16];
+	key_t key = 0x5151;
+	int s;
+
+	snprintf(path, sizeof(path), "%s/uipc.limits", t_root);
+	s = (int)assert_ok(uipc_semget(key, 8, IPC_CREAT | 0600));
+	for (int round = 0; round < 2; round++) {
+		t_sleep_ms(120);	/* the directory settles */
+		for (int i = 0; i < 100; i++)
+			cr_assert_eq(uipc_semget(key, 8, 0), s);
+		write_limits("semmsl 4\n");
+		assert_errno(uipc_semget(key, 8, 0), EINVAL);
+		cr_assert_eq(uipc_semget(key, 4, 0), s);
+		cr_assert_eq(unlink(path), 0);
+		cr_assert_eq(uipc_semget(key, 8, 0), s);
+	}
+	assert_ok(uipc_semctl(s, 0, IPC_RMID));
+}
+
 /* Lowering msgmni under existing queues: the next creation gets ENOSPC. */
 Test(ns, limits_lowered_while_in_use)
 {
