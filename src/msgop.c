@@ -826,6 +826,8 @@ static bool room_spin(struct uipc_msq *q, size_t msgsz, uint32_t partner_cpu)
 		for (int i = 0; i < 64; i++) {
 			uint64_t qb = READ_ONCE(q->qbytes), slack = qb / 4;
 
+			if (slack + msgsz > qb)	/* one that nearly fills it */
+				slack = msgsz < qb ? qb - msgsz : 0;
 			if (msgsz + slack + READ_ONCE(q->cbytes) <= qb &&
 			    1 + slack + READ_ONCE(q->qnum) <= qb)
 				return true;
