@@ -219,21 +219,15 @@ const struct uipc_limits *lim_cached(void)
 }
 
 /*
- * lim_quick - the limits for a get call, which re-reads them with
- * lim_get_type() before failing on one: the cached copy, re-read when a
- * second old or when uipc.limits changed (one fstatat tells).  So a raised
- * limit, and any change to uipc.limits, applies at once; a limit lowered
- * in /proc/sys within a second.
- */
-/*
  * The namespace directory as it was when uipc.limits was last found
  * missing.  While the directory is unchanged the file cannot have
  * appeared, so the status the call's descriptor check already took
  * (ns_dir_stat) replaces the lookup: tmpfs keeps no negative dentries,
  * and a lookup of a missing name allocating and freeing one took 3 us of
- * a 3.3 us semget.  Noted only when the directory's times are 50 ms old:
- * a file created within the same timestamp tick might leave them as
- * they were.  Under lim_mu.
+ * a 3.3 us semget.  Noted only when the directory's times are 10 ms old
+ * (timestamps are taken from a clock that ticks every 1 to 4 ms): a file
+ * created within the same tick might leave them as they were.  Under
+ * lim_mu.
  */
 static struct {
 	uint64_t dev;
@@ -241,7 +235,7 @@ static struct {
 	bool valid;
 } ovr_absent;
 
-#define LIM_DIR_SETTLED_NS	50000000
+#define LIM_DIR_SETTLED_NS	10000000
 
 static bool ovr_known_absent(const struct stat *ds)
 {
@@ -273,6 +267,14 @@ static void ovr_note_absent(const struct stat *ds)
 	pthread_mutex_unlock(&lim_mu);
 }
 
+/*
+ * lim_quick - the limits for a get call, which re-reads them with
+ * lim_get_type() before failing on one: the cached copy, re-read when a
+ * second old or when uipc.limits changed (one fstatat tells, or the
+ * directory's status while the file is missing: above).  So a raised
+ * limit, and any change to uipc.limits, applies at once; a limit lowered
+ * in /proc/sys within a second.
+ */
 void lim_quick(struct uipc_limits *out)
 {
 	struct ns *ns = ns_get();
