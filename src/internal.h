@@ -285,6 +285,10 @@ int wt_claim(struct obj *o, struct uipc_waiter *w, uint64_t seq, uint32_t kind);
 void wt_release(struct obj *o, struct uipc_waiter *w);
 void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 		 uint32_t state);
+#define WT_SAME_CPU	(-1)
+#define WT_CPU_UNKNOWN	(-2)
+int wt_spin_until(bool (*done)(const void *arg), const void *arg,
+		  uint32_t partner_cpu, int64_t max_ns);
 bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu);
 bool wt_spin2(const uint64_t *a, uint64_t old_a, const uint64_t *b,
 	      uint64_t old_b, uint32_t partner_cpu);

@@ -814,28 +814,27 @@ static bool fits(struct uipc_msq *q, size_t msgsz)
  */
 #define MSG_ROOM_SPIN_NS	20000
 
+struct room {
+	struct uipc_msq *q;
+	size_t msgsz;
+};
+
+static bool room_made(const void *arg)
+{
+	const struct room *r = arg;
+	uint64_t qb = READ_ONCE(r->q->qbytes), slack = qb / 4;
+
+	if (slack + r->msgsz > qb)	/* one that nearly fills it */
+		slack = r->msgsz < qb ? qb - r->msgsz : 0;
+	return r->msgsz + slack + READ_ONCE(r->q->cbytes) <= qb &&
+	       1 + slack + READ_ONCE(r->q->qnum) <= qb;
+}
+
 static bool room_spin(struct uipc_msq *q, size_t msgsz, uint32_t partner_cpu)
 {
-	int cpu = sched_getcpu();
-	int64_t t0;
+	struct room r = { q, msgsz };
 
-	if (!partner_cpu || cpu < 0 || (uint32_t)cpu + 1 == partner_cpu)
-		return false;
-	t0 = mono_ns();
-	for (;;) {
-		for (int i = 0; i < 64; i++) {
-			uint64_t qb = READ_ONCE(q->qbytes), slack = qb / 4;
-
-			if (slack + msgsz > qb)	/* one that nearly fills it */
-				slack = msgsz < qb ? qb - msgsz : 0;
-			if (msgsz + slack + READ_ONCE(q->cbytes) <= qb &&
-			    1 + slack + READ_ONCE(q->qnum) <= qb)
-				return true;
-			cpu_relax();
-		}
-		if (mono_ns() - t0 > MSG_ROOM_SPIN_NS)
-			return true;
-	}
+	return wt_spin_until(room_made, &r, partner_cpu, MSG_ROOM_SPIN_NS) >= 0;
 }
 
 /*

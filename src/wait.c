@@ -117,6 +117,51 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
 }
 
 /*
+ * wt_spin_until - spin until @done(@arg) holds, for at most @max_ns, if
+ * the partner last ran on another CPU (@partner_cpu: CPU + 1, 0 unknown).
+ * Returns 1 when it held, 0 when the time ran out, WT_SAME_CPU or
+ * WT_CPU_UNKNOWN (nothing spun) otherwise.
+ */
+int wt_spin_until(bool (*done)(const void *arg), const void *arg,
+		  uint32_t partner_cpu, int64_t max_ns)
+{
+	int cpu = sched_getcpu();
+	int64_t t0;
+
+	if (!partner_cpu || cpu < 0)
+		return WT_CPU_UNKNOWN;
+	if ((uint32_t)cpu + 1 == partner_cpu)
+		return WT_SAME_CPU;
+	t0 = mono_ns();
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			if (done(arg))
+				return 1;
+			cpu_relax();
+		}
+		if (mono_ns() - t0 > max_ns)
+			return 0;
+	}
+}
+
+struct watch {
+	const void *word;
+	int width;
+	uint64_t old;
+	const uint64_t *word2;
+	uint64_t old2;
+};
+
+static bool watch_changed(const void *arg)
+{
+	const struct watch *w = arg;
+	uint64_t v = w->width == 4 ? READ_ONCE(*(const uint32_t *)w->word) :
+				     READ_ONCE(*(const uint64_t *)w->word);
+
+	return v != w->old || (w->word2 && READ_ONCE(*w->word2) != w->old2);
+}
+
+/*
  * wt_spin - before sleeping, watch *@word for a moment while it equals
  * @old: a partner that runs on another CPU usually changes it within
  * microseconds, and a futex sleep and wakeup cost far more.  Only when the
@@ -126,8 +171,8 @@ void wt_complete(struct obj *o, struct uipc_waiter *w, int result,
  * been preempted, mid-call, and letting it finish (and go on: a sender
  * fills the queue) costs one switch where sleeping costs a wakeup and two
  * switches per message.  Spins at most WT_SPIN_NS.  Returns true if the
- * word changed.  wt_spin2() watches two
- * 64-bit words, and returns true when either changes.
+ * word changed.  wt_spin2() watches two 64-bit words, and returns true
+ * when either changes.
  */
 #define WT_SPIN_NS	60000L
 
@@ -135,31 +180,15 @@ static bool spin_watch(const void *word, int width, uint64_t old,
 		       const uint64_t *word2, uint64_t old2,
 		       uint32_t partner_cpu)
 {
-	int cpu = sched_getcpu();
-	int64_t t0;
+	struct watch w = { word, width, old, word2, old2 };
+	int r = wt_spin_until(watch_changed, &w, partner_cpu, WT_SPIN_NS);
 
-	if (!partner_cpu || cpu < 0)
-		return false;
-	if ((uint32_t)cpu + 1 == partner_cpu) {
+	if (r == WT_SAME_CPU) {
 		/* it may be runnable, preempted by our wakeup: let it run */
 		sched_yield();
-		return (width == 4 ? READ_ONCE(*(const uint32_t *)word) :
-				     READ_ONCE(*(const uint64_t *)word)) != old ||
-		       (word2 && READ_ONCE(*word2) != old2);
+		return watch_changed(&w);
 	}
-	t0 = mono_ns();
-	for (;;) {
-		for (int i = 0; i < 64; i++) {
-			uint64_t v = width == 4 ? READ_ONCE(*(const uint32_t *)word) :
-						  READ_ONCE(*(const uint64_t *)word);
-
-			if (v != old || (word2 && READ_ONCE(*word2) != old2))
-				return true;
-			cpu_relax();
-		}
-		if (mono_ns() - t0 > WT_SPIN_NS)
-			return false;
-	}
+	return r > 0;
 }
 
 bool wt_spin(const void *word, int width, uint64_t old, uint32_t partner_cpu)
