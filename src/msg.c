@@ -101,6 +101,7 @@ static int msg_stat(int msqid, int cmd, struct msqid_ds *buf)
 {
 	struct msqid_ds ds;
 	struct obj *o, *r;
+	bool settled;
 	int err;
 
 	err = ipc_stat_get(UIPC_T_MSG, msqid, cmd == IPC_STAT, cmd == MSG_STAT_ANY, &o);
@@ -113,8 +114,11 @@ static int msg_stat(int msqid, int cmd, struct msqid_ds *buf)
 		ipc_obj_put(o);
 		return err;
 	}
+	settled = r == o && msq_settle(o);	/* a view: see docs/tools.md */
 	msg_fill(r, &ds);
 	ipc_read_end(o, r);
+	if (settled)
+		msq_after_set(o);
 	err = cmd == IPC_STAT ? 0 : o->id;
 	ipc_obj_put(o);
 	if (ipc_ptr_ok(buf))

@@ -1707,6 +1707,26 @@ int msq_set_qbytes(struct obj *o, uint64_t qbytes)
 	return 0;
 }
 
+/*
+ * msq_settle - before msgctl reports the queue: drop the messages that
+ * senders died copying in (never sent, as a kernel msgsnd that did not
+ * return is not), so that the counts are those of the messages one can
+ * receive.  Lock held (not on a view: it walks the chunks, which a view
+ * does not copy).  Returns true if it freed a record: then senders may
+ * retry (msq_after_set, after unlocking).
+ */
+bool msq_settle(struct obj *o)
+{
+	bool busy = false;
+
+	for (uint32_t i = 0; i < MSG_NFILL; i++)
+		busy |= READ_ONCE(o->u.msg.fills[i].pid) != 0;
+	if (!busy)
+		return false;
+	box_close(o);
+	return fill_reap(o) > 0;
+}
+
 /* IPC_SET may have made room: every sender retries. */
 void msq_after_set(struct obj *o)
 {
