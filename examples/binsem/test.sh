@@ -29,7 +29,7 @@ scenario() {
 	check_fails "IPC_NOWAIT fails with EAGAIN" EAGAIN "$BIN/semdemo" op "$id" 0-1n
 	check_fails "semtimedop times out with EAGAIN" EAGAIN "$BIN/semdemo" op -t 200 "$id" 0-1
 	check "op 0+1 succeeds" "$BIN/semdemo" op "$id" 0+1
-	stop_bg "$p1" CONT; rc=$RC
+	wait_bg "$p1"; rc=$RC
 	if [ "$rc" = 0 ] && grep -q "semop completed" op1.out; then ok "the blocked op woke up"
 	else notok "the blocked op woke up (exit $rc)"; fi
 	check "several ops in one semop are atomic" "$BIN/semdemo" op "$id" 1-2 0+3 1-3
@@ -52,7 +52,7 @@ scenario() {
 	bgrun p4 "$BIN/semdemo" op "$id" 1-1 > op4.out
 	wait_for 20 is_ncnt "$id" 1 1
 	check "rm removes the set" "$BIN/semdemo" rm "$id"
-	stop_bg "$p3" CONT; rc3=$RC; stop_bg "$p4" CONT; rc4=$RC
+	wait_bg "$p3"; rc3=$RC; wait_bg "$p4"; rc4=$RC
 	if [ "$rc3" = 1 ] && [ "$rc4" = 1 ] && grep -q EIDRM op3.out && grep -q EIDRM op4.out; then
 		ok "both waiters failed with EIDRM"
 	else
@@ -65,7 +65,7 @@ scenario() {
 		key=0x7569aa0$([ $m = otime ] && echo 1 || echo 2)
 		bgrun a "$BIN/semdemo" lock $m $key 300 > lock-a.out
 		bgrun b "$BIN/semdemo" lock $m $key 300 > lock-b.out
-		stop_bg "$a" CONT; ra=$RC; stop_bg "$b" CONT; rb=$RC
+		wait_bg "$a"; ra=$RC; wait_bg "$b"; rb=$RC
 		if [ "$ra" = 0 ] && [ "$rb" = 0 ]; then ok "lock $m: two processes at once"
 		else notok "lock $m: two processes at once ($ra/$rb)"; fi
 		sid=$("$BIN/ex-probe" key s $key)

@@ -8,7 +8,7 @@
 # 77 if nothing could run, 1 otherwise.  Both sides must leave no object.
 #
 # Helpers for scenarios: ok, notok, check, check_fails, wait_for, bgrun,
-# stop_bg, objects_left.  $W is a scratch directory, removed at the end.
+# wait_bg, stop_bg, objects_left.  $W is a scratch directory, removed at the end.
 # Nothing here depends on timing for pass/fail: waits poll for a condition
 # with a generous limit, which only bounds a hang.
 
@@ -78,13 +78,19 @@ bgrun() {
 	tl_bg="$tl_bg $!"
 }
 
-# stop_bg PID [SIG]: signal it (default TERM; CONT to just wait), wait for
-# it (at most 60 s, then SIGKILL); its exit status goes into RC.
-stop_bg() {
-	local pid=$1 sig=${2:-TERM}
-	kill -"$sig" "$pid" 2> /dev/null
+# wait_bg PID: wait for it (at most 60 s, then SIGKILL); its exit status
+# goes into RC.  No signal: a SIGCONT sent to a process as it exits made
+# LeakSanitizer's exit check hang under make sanitize.
+wait_bg() {
+	local pid=$1
 	wait_for 60 tl_dead "$pid" || kill -KILL "$pid" 2> /dev/null
 	wait "$pid" 2> /dev/null; RC=$?
+}
+
+# stop_bg PID [SIG]: signal it (default TERM), then wait_bg.
+stop_bg() {
+	kill -"${2:-TERM}" "$1" 2> /dev/null
+	wait_bg "$1"
 }
 tl_dead() { ! kill -0 "$1" 2> /dev/null || tl_zombie "$1"; }
 tl_zombie() { [ "$(awk '{print $3}' "/proc/$1/stat" 2> /dev/null)" = Z ]; }

@@ -38,7 +38,7 @@ scenario() {
 	for i in 1 2 3; do bgrun p "$BIN/msgcat" -k $K big$i > out$i; pids="$pids $p"; done
 	bgrun p "$BIN/msgcat" -k $K big3 small big1 > out4; pids="$pids $p"
 	bad=0
-	for p in $pids; do stop_bg "$p" CONT; [ "$RC" = 0 ] || bad=1; done
+	for p in $pids; do wait_bg "$p"; [ "$RC" = 0 ] || bad=1; done
 	cat d/big3 d/small d/big1 > want4
 	if [ $bad = 0 ] && cmp -s out1 d/big1 && cmp -s out2 d/big2 && cmp -s out3 d/big3 &&
 		cmp -s out4 want4; then
@@ -64,7 +64,7 @@ scenario() {
 	else
 		notok "the stalled client started"
 	fi
-	stop_bg $pipeline CONT
+	wait_bg $pipeline
 	# A client stopped by SIGINT mid-transfer removes its own queue.
 	( sh -c 'echo $$ > client.pid; exec "$0" -v -k "$1" big2 2> client2.err' \
 		"$BIN/msgcat" $K | { echo $BASHPID > sink.pid; exec sleep 600; } ) &
@@ -79,7 +79,7 @@ scenario() {
 	else
 		notok "the second stalled client started"
 	fi
-	stop_bg $pipeline CONT
+	wait_bg $pipeline
 	check "the server still answers" "$BIN/msgstat" -k $K big2
 
 	# The server killed by SIGKILL: clients notice, a new server replaces it.

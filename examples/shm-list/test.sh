@@ -42,7 +42,7 @@ scenario() {
 		pids="$pids $p"
 	done > /dev/null
 	bad=0
-	for p in $pids; do stop_bg "$p" CONT; [ "$RC" = 0 ] || bad=1; done
+	for p in $pids; do wait_bg "$p"; [ "$RC" = 0 ] || bad=1; done
 	L walk > walk.out
 	line=$(grep "first attachment" walk.out | sed 's/.*visit list://')
 	good=1

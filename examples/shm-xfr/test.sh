@@ -46,7 +46,7 @@ scenario() {
 	bgrun r "$BIN/xfr-reader" -k $K > small.out 2> r2.err
 	sleep 0.3	# (not needed for correctness: either order must work)
 	check "writer started after the reader" "$BIN/xfr-writer" -k $K -b 4096 < small
-	stop_bg "$r" CONT
+	wait_bg "$r"
 	[ "$RC" = 0 ] && cmp -s small small.out && ok "reader first: same bytes" ||
 		notok "reader first (exit $RC)"
 	check_says "an empty input is a transfer of 0 bytes" "sent 0 bytes" \
@@ -60,7 +60,7 @@ scenario() {
 	check_fails "a second reader is refused" "another reader" "$BIN/xfr-reader" -k $K
 	# The reader dies: the writer notices (while waiting for input).
 	stop_bg "$r" KILL
-	stop_bg "$wpid" CONT
+	wait_bg "$wpid"
 	[ "$RC" = 1 ] && grep -q "reader died after 3 bytes" w.err &&
 		ok "the writer notices the reader died" || notok "the writer notices the reader died ($RC)"
 	stop_bg "$feeder"
@@ -71,7 +71,7 @@ scenario() {
 	bgrun r "$BIN/xfr-reader" -k $K > r4.out 2> r4.err
 	wait_for 30 size_ge r4.out 3
 	stop_bg "$wpid" KILL
-	stop_bg "$r" CONT
+	wait_bg "$r"
 	[ "$RC" = 1 ] && grep -q "writer died after 3 bytes" r4.err &&
 		ok "the reader notices the writer died" || notok "the reader notices the writer died ($RC)"
 	stop_bg "$feeder"
@@ -82,7 +82,7 @@ scenario() {
 	bgrun r "$BIN/xfr-reader" -k $K > r5.out 2> r5.err
 	wait_for 30 size_ge r5.out 3
 	stop_bg "$wpid" INT; wrc=$RC
-	stop_bg "$r" CONT
+	wait_bg "$r"
 	[ "$wrc" = 130 ] && [ "$RC" = 1 ] && grep -q "writer aborted" r5.err &&
 		ok "SIGINT on the writer aborts the transfer for both" ||
 		notok "SIGINT on the writer ($wrc, reader $RC)"
@@ -99,7 +99,7 @@ scenario() {
 		notok "a SIGKILLed writer leaves its objects"
 	bgrun r "$BIN/xfr-reader" -k $K -w 30 > small2.out 2> r6.err
 	"$BIN/xfr-writer" -k $K < small 2> w6.err; wrc=$?
-	stop_bg "$r" CONT
+	wait_bg "$r"
 	[ $wrc = 0 ] && [ "$RC" = 0 ] && grep -q "abandoned transfer" w6.err && cmp -s small small2.out &&
 		ok "the next writer removes the abandoned objects and transfers" ||
 		{ notok "next writer after a SIGKILLed one ($wrc, reader $RC)"; cat w6.err r6.err | sed 's/^/#   /'; }
