@@ -1717,14 +1717,13 @@ int msq_set_qbytes(struct obj *o, uint64_t qbytes)
  */
 bool msq_settle(struct obj *o)
 {
-	bool busy = false;
-
-	for (uint32_t i = 0; i < MSG_NFILL; i++)
-		busy |= READ_ONCE(o->u.msg.fills[i].pid) != 0;
-	if (!busy)
-		return false;
-	box_close(o);
-	return fill_reap(o) > 0;
+	for (uint32_t i = 0; i < MSG_NFILL; i++) {
+		if (READ_ONCE(o->u.msg.fills[i].pid)) {
+			box_close(o);
+			return fill_reap(o) > 0;
+		}
+	}
+	return false;
 }
 
 /* IPC_SET may have made room: every sender retries. */
