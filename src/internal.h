@@ -82,6 +82,8 @@ int fx_deadline(const struct timespec *rel, struct timespec *abs);
 void fx_nap_end(long ns, const struct timespec *deadline, struct timespec *t);
 bool fx_past(const struct timespec *deadline);
 int fx_nap(long ns, const struct timespec *deadline);
+/* a blocked caller's poll when every waiter slot is taken (docs/differences.md) */
+#define WT_POLL_NS	2000000
 
 /* ---- lock.c: robust object locks and the undo journal ---- */
 struct jctx {

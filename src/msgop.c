@@ -75,7 +75,7 @@
 #define MSG_FILL_NAP_NS	2000000	/* a receiver's sleep on a pending message */
 #define MSG_GROW_CHUNKS	1024	/* chunks reserved at a time (64 KiB) */
 #define MSG_SPINS	8	/* changes watched before sleeping */
-#define MSG_NAP_NS	2000000	/* a poll's sleep when every waiter slot is taken */
+#define MSG_UNLINK_WORDS 12	/* journal entries msg_unlink() may write */
 
 #ifndef MSG_COPY
 #define MSG_COPY	040000
@@ -369,21 +369,6 @@ static int msg_sleep(struct obj *o, struct uipc_msgwait *mw,
 }
 
 /*
- * msg_nap - unlock, sleep @ns or until @deadline if that is sooner, lock
- * again: a wait nobody will announce.  Returns 0, -EINTR (a handler ran)
- * or -EAGAIN (the deadline has passed).  Lock held on entry and return.
- */
-static int msg_nap(struct obj *o, long ns, const struct timespec *deadline)
-{
-	int r;
-
-	msq_unlock(o);
-	r = fx_nap(ns, deadline);
-	msq_lock(o);
-	return r;
-}
-
-/*
  * msg_wait - queue ourselves as a waiting sender or receiver and sleep
  * until told to retry.  Lock held on entry and on return.  Returns 0
  * (retry), -EINTR, -EAGAIN (deadline) or -EIDRM.  With every slot taken
@@ -394,13 +379,17 @@ static int msg_wait(struct obj *o, uint32_t kind, long type, size_t size,
 {
 	struct uipc_msgwait *mw = msg_enqueue(o, kind, type, size, flags);
 	sigset_t oldmask;
+	int r;
 
 	if (mw) {
 		wt_block(&oldmask);
 		ipc_obj_unlock(o);	/* a waiter: the box stays closed */
 		return msg_sleep(o, mw, deadline, &oldmask);
 	}
-	return msg_nap(o, MSG_NAP_NS, deadline);
+	msq_unlock(o);
+	r = fx_nap(WT_POLL_NS, deadline);
+	msq_lock(o);
+	return r;
 }
 
 static void msg_hint(struct uipc_msq *q)
@@ -1405,7 +1394,7 @@ static void msg_unlink(struct obj *o, uint32_t link, uint32_t prev)
 {
 	struct uipc_msq *q = o->u.msg.q;
 
-	if (!jn_room(&o->jc, 12))
+	if (!jn_room(&o->jc, MSG_UNLINK_WORDS))
 		jn_commit(&o->jc);
 	msg_detach(o, link, prev);
 	jw32(&o->jc, &q->lrpid, (uint32_t)proc_self()->pid);
@@ -1488,7 +1477,7 @@ static long msg_copy_in_flight(struct obj *o, struct uipc_msgflight *f,
 
 	/* off the queue and into the record in one transaction: a receiver
 	 * dying between the two would leak the chain */
-	if (!jn_room(&o->jc, 12 + 5))
+	if (!jn_room(&o->jc, MSG_UNLINK_WORDS + 5))
 		jn_commit(&o->jc);
 	msg_unlink(o, link, prev);
 	jw32(&o->jc, &f->first, link);

@@ -45,7 +45,6 @@
 #define SEM_NSLOTS	64
 #define SEM_SLICE_MS	100
 #define SEM_SPINS	8	/* changes watched before sleeping */
-#define SEM_NAP_NS	2000000	/* a poll's sleep when every waiter slot is taken */
 #define SEM_UNDO_BYTES	(1u << 20)
 
 /* Private per-process state of a mapped set. */
@@ -556,8 +555,10 @@ static void sem_fix_waiters(struct obj *o)
 		if (READ_ONCE(sw->w.state) != UIPC_W_WAIT)
 			continue;
 		k = slot_sops(sw, sops, n);
-		if (!k)	/* operations not stored: it may wait on any */
+		if (!k) {	/* operations not stored: it may wait on any */
 			memset(want, 1, n);
+			break;
+		}
 		for (size_t i = 0; i < k; i++)
 			want[sops[i].sem_num] = 1;
 	}
@@ -897,7 +898,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 		sem_wake(o);
 		if (!sw) {
 			/* every slot taken: poll (see docs) */
-			r = fx_nap(SEM_NAP_NS, deadline);
+			r = fx_nap(WT_POLL_NS, deadline);
 			if (r)
 				goto out;
 			continue;
