@@ -190,7 +190,10 @@ struct obj {
 			struct uipc_msgwait *slots;
 			struct uipc_msgflight *flights;
 			struct uipc_msgfill *fills;
-			struct uipc_msgbox *box;
+			struct uipc_msgring *ring;
+			struct uipc_msgbox *box;	/* [UIPC_MSG_RING] */
+			uint64_t head_seen;	/* after our last receive (ring) */
+			uint64_t tail_seen;	/* after our last send (ring) */
 			uint32_t nchunks;
 		} msg;
 		struct {

@@ -25,7 +25,7 @@
 
 #define UIPC_MAGIC		0x43504955u	/* "UIPC" */
 #define UIPC_REG_MAGIC		0x47455255u	/* "UREG" */
-#define UIPC_FORMAT_VERSION	5	/* object files */
+#define UIPC_FORMAT_VERSION	6	/* object files */
 #define UIPC_REG_VERSION	1	/* the registry */
 
 /* The kernel's index space: ids are seq * UIPC_SEQ_MULT + index. */
@@ -185,8 +185,9 @@ struct uipc_msq {
 	uint64_t opseq;		/* sends + receives so far (spin hint) */
 	uint32_t slots_hw;	/* waiter slots ever used: scans stop here */
 	uint32_t nfree;		/* chunks on the free list */
-	uint32_t box_off;	/* offset of struct uipc_msgbox (128-aligned) */
-	uint32_t box_small;	/* the last locked send would fit the box */
+	uint32_t box_off;	/* offset of struct uipc_msgring (128-aligned),
+				 * its UIPC_MSG_RING boxes right after it */
+	uint32_t box_small;	/* the last locked send would fit a box */
 };
 
 /*
@@ -262,27 +263,57 @@ struct uipc_msgfill {
 };
 
 /*
- * struct uipc_msgbox - two cache lines through which a small message
- * (up to UIPC_MSG_BOX_DATA bytes) passes with no lock, when the queue is
- * otherwise empty and nobody waits (msgop.c).  word holds the state, a
- * sequence number (bumped by every change) and the pid of the process
- * that made the last change:
- *   EMPTY      open: a sender may move it to FILLING
- *   FILLING    a sender writes type, len, data, spid, stime, then FULL
- *   FULL       one message, the queue's first and only: a receiver may
- *              move it to TAKING, a lock holder to ABSORBING
- *   TAKING     a receiver copies it out, writes rpid, rtime, then EMPTY
+ * The ring: UIPC_MSG_RING boxes through which small messages (up to
+ * UIPC_MSG_BOX_DATA bytes) pass with no lock, while the queue proper is
+ * empty and nobody waits (msgop.c).  Messages take positions 0, 1, 2, ...
+ * in the order sent; position p goes in box p % UIPC_MSG_RING on lap
+ * p / UIPC_MSG_RING.  The ring header holds hints only (each helped on
+ * by whoever finds it behind): tail, the next position to fill, and head,
+ * the next to take, on lines of their own; k, how many positions may be
+ * in use at once (so that k boxes stay within msg_qbytes); and open, set
+ * by the lock holder that opens the ring, cleared by the one that closes
+ * it once every box is CLOSED.
+ */
+#define UIPC_MSG_RING		32
+
+struct uipc_msgring {
+	uint64_t tail;		/* next position to fill (hint) */
+	uint32_t k;		/* positions in use at most: 1..UIPC_MSG_RING */
+	uint32_t open;		/* boxes may be in use: close them first */
+	uint8_t pad0[48];
+	uint64_t head;		/* next position to take (hint) */
+	uint8_t pad1[56];
+};
+
+/*
+ * struct uipc_msgbox - one box of the ring, two cache lines.  word holds
+ * the state, the lap it is for (bits 7..31, modulo 2^25) and the pid of
+ * the process that made the last change:
+ *   EMPTY      open for the position on its lap: a sender may move it to
+ *              FILLING
+ *   FILLING    a sender writes type, len, data, spid, stime, scpu, then
+ *              FULL
+ *   FULL       the message at that position: a receiver may move it to
+ *              TAKING, a lock holder to ABSORBING
+ *   TAKING     a receiver copies it out, writes rpid, rtime, rcpu, then
+ *              EMPTY on the next lap
  *   CLOSED     the lock holder keeps senders out (queue not empty,
  *              waiters, removal, or simply held)
- *   ABSORBING  the lock holder moves the message into the queue
+ *   ABSORBING  the lock holder moves the message into the queue, then
+ *              makes the box CLOSED on the next lap
  * SPEND and RPEND say that the box's sender (spid, stime) and receiver
  * (rpid, rtime) pairs are newer than the queue's msg_lspid/msg_stime and
- * msg_lrpid/msg_rtime (a lock holder settles them into the queue).  Each
- * pair is kept twice: SSEL and RSEL name the current one, a sender or
- * receiver writes the other and flips the bit with the state it
+ * msg_lrpid/msg_rtime (a lock holder settles the newest into the queue).
+ * Each pair is kept twice: SSEL and RSEL name the current one, a sender
+ * or receiver writes the other and flips the bit with the state it
  * publishes, so one that dies half way leaves the current pair whole.
  * start holds the low 32 bits of the start time of the process in
- * FILLING or TAKING, 0 when not yet known.
+ * FILLING or TAKING, 0 when not yet known.  scpu and rcpu (CPU + 1 of
+ * the last sender and receiver) are spin hints.  A short message lives
+ * on the word's line; the second line holds the rest of a long one and
+ * the pairs and hints, which are written only when they change (a new
+ * pid, second or CPU), so that in a steady exchange only the first line
+ * moves between caches.
  */
 #define UIPC_BOX_STATE		0x7ull
 #define UIPC_BOX_EMPTY		0ull
@@ -295,25 +326,34 @@ struct uipc_msgfill {
 #define UIPC_BOX_RPEND		0x10ull
 #define UIPC_BOX_SSEL		0x20ull
 #define UIPC_BOX_RSEL		0x40ull
-#define UIPC_BOX_SEQ1		0x80ull		/* sequence: bits 7..31 */
-#define UIPC_BOX_SEQMASK	0xffffff80ull
+#define UIPC_BOX_LAPSHIFT	7		/* lap: bits 7..31 */
+#define UIPC_BOX_LAPMASK	0x1ffffffull
 #define UIPC_BOX_PIDSHIFT	32
-#define UIPC_MSG_BOX_DATA	72
+#define UIPC_MSG_BOX_DATA	64
+
+#define UIPC_MSG_BOX_HEAD	40	/* data bytes on the word's line */
 
 struct uipc_msgbox {
-	uint64_t word;		/* state, flags, sequence, pid (above) */
+	uint64_t word;		/* state, flags, lap, pid (above) */
 	uint32_t start;		/* FILLING/TAKING owner's start time (low) */
 	uint32_t len;		/* bytes of data */
 	int64_t type;		/* mtype */
+	uint8_t data[UIPC_MSG_BOX_HEAD];	/* the first bytes */
+	/* second line: written only when they change */
 	uint32_t spid[2];	/* the last fast sender (SSEL: current) */
 	uint32_t stime[2];	/* its send time (seconds, unsigned) */
 	uint32_t rpid[2];	/* the last fast receiver (RSEL: current) */
 	uint32_t rtime[2];	/* its receive time */
-	uint8_t data[UIPC_MSG_BOX_DATA];
+	uint32_t scpu;		/* the last sender's CPU + 1 (hint) */
+	uint32_t rcpu;		/* the last receiver's CPU + 1 (hint) */
+	uint8_t data2[UIPC_MSG_BOX_DATA - UIPC_MSG_BOX_HEAD];	/* the rest */
 };
 
 _Static_assert(sizeof(struct uipc_msq) == 128, "uipc_msq");
 _Static_assert(sizeof(struct uipc_msgbox) == 128, "uipc_msgbox");
+_Static_assert(sizeof(struct uipc_msgring) == 128, "uipc_msgring");
+_Static_assert(offsetof(struct uipc_msgbox, spid) == 64, "uipc_msgbox lines");
+_Static_assert(offsetof(struct uipc_msgring, head) == 64, "uipc_msgring.head");
 _Static_assert(sizeof(struct uipc_msgflight) == 24, "uipc_msgflight");
 _Static_assert(sizeof(struct uipc_msgfill) == 32, "uipc_msgfill");
 _Static_assert(sizeof(struct uipc_msghdr) == UIPC_MSG_CHUNK, "uipc_msghdr");

@@ -35,8 +35,8 @@ static int msg_init(struct obj *o, const struct ipc_params *p)
 }
 
 /*
- * After a dead holder the journal restores the queue, and box_close()
- * (msgop.c) takes a message left ABSORBING as FULL.
+ * After a dead holder the journal restores the queue, and ring_close()
+ * (msgop.c) moves the messages left ABSORBING into it.
  */
 const struct ipc_ops msg_ops = {
 	.geometry = msg_geometry,
@@ -116,6 +116,8 @@ static int msg_stat(int msqid, int cmd, struct msqid_ds *buf)
 	}
 	settled = r == o && msq_settle(o);	/* a view: see docs/tools.md */
 	msg_fill(r, &ds);
+	if (r == o)
+		msq_reopen(o);
 	ipc_read_end(o, r);
 	if (settled)
 		msq_after_set(o);
@@ -151,6 +153,7 @@ static int msg_set(int msqid, const struct msqid_ds *in)
 		err = ipc_set_perm(o, &in->msg_perm);
 		if (!err)
 			err = msq_set_qbytes(o, in->msg_qbytes);
+		msq_reopen(o);
 	}
 	ipc_obj_unlock(o);
 	if (!err) {

@@ -24,6 +24,7 @@ void msq_totals(int *msgs, int *bytes);
 int msq_set_qbytes(struct obj *o, uint64_t qbytes);
 void msq_after_set(struct obj *o);
 bool msq_settle(struct obj *o);
+void msq_reopen(struct obj *o);
 void msq_rmid_locked(struct obj *o);
 void msq_rmid_after(struct obj *o);
 

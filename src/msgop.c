@@ -95,17 +95,18 @@ int msq_geometry(long msgmnb, size_t *body, size_t *journal, size_t *data)
 
 	if (chunks > UINT32_MAX / 2)
 		return -ENOMEM;
-	/* the box: two lines, aligned wherever the body starts */
+	/* the ring: 128-byte blocks, aligned wherever the body starts */
 	*body = sizeof(struct uipc_msq) + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
 		MSG_NFLIGHT * sizeof(struct uipc_msgflight) +
-		MSG_NFILL * sizeof(struct uipc_msgfill) +
-		2 * sizeof(struct uipc_msgbox);
+		MSG_NFILL * sizeof(struct uipc_msgfill) + 128 +
+		sizeof(struct uipc_msgring) +
+		UIPC_MSG_RING * sizeof(struct uipc_msgbox);
 	*journal = 64 * sizeof(struct uipc_jent);
 	*data = chunks * UIPC_MSG_CHUNK;
 	return 0;
 }
 
-/* Where the box goes: the first 128-byte boundary after the fill records. */
+/* Where the ring goes: the first 128-byte boundary after the fill records. */
 static uint32_t box_place(uint32_t slots_off)
 {
 	uint32_t end = slots_off + MSG_NSLOTS * sizeof(struct uipc_msgwait) +
@@ -132,7 +133,10 @@ int msq_init(struct obj *o, uint64_t qbytes)
 	q->box_off = box_place(q->slots_off);
 	q->box_small = 1;
 	/* closed until the first unlock finds the queue empty */
-	((struct uipc_msgbox *)(o->base + q->box_off))->word = UIPC_BOX_CLOSED;
+	for (uint32_t i = 0; i < UIPC_MSG_RING; i++)
+		((struct uipc_msgbox *)(o->base + q->box_off +
+					sizeof(struct uipc_msgring)))[i].word =
+			UIPC_BOX_CLOSED;
 	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
 		err = wt_init(&((struct uipc_msgwait *)(o->base + q->slots_off) + i)->w);
 		if (err)
@@ -156,7 +160,8 @@ int msq_validate(struct obj *o)
 	    q->chunks_off % UIPC_MSG_CHUNK ||
 	    (uint64_t)q->chunks_off + (uint64_t)q->nchunks * UIPC_MSG_CHUNK != o->size ||
 	    q->box_off != box_place(q->slots_off) ||
-	    (uint64_t)q->box_off + sizeof(struct uipc_msgbox) >
+	    (uint64_t)q->box_off + sizeof(struct uipc_msgring) +
+	    UIPC_MSG_RING * sizeof(struct uipc_msgbox) >
 	    (uint64_t)h->body_off + h->body_size)
 		return UIPC_CORRUPT;
 	o->u.msg.q = q;
@@ -164,7 +169,10 @@ int msq_validate(struct obj *o)
 	o->u.msg.slots = (struct uipc_msgwait *)(o->base + q->slots_off);
 	o->u.msg.flights = (struct uipc_msgflight *)(o->u.msg.slots + MSG_NSLOTS);
 	o->u.msg.fills = (struct uipc_msgfill *)(o->u.msg.flights + MSG_NFLIGHT);
-	o->u.msg.box = (struct uipc_msgbox *)(o->base + q->box_off);
+	o->u.msg.ring = (struct uipc_msgring *)(o->base + q->box_off);
+	o->u.msg.box = (struct uipc_msgbox *)(o->u.msg.ring + 1);
+	o->u.msg.head_seen = 0;
+	o->u.msg.tail_seen = 0;
 	o->u.msg.nchunks = q->nchunks;
 	return 0;
 }
@@ -406,165 +414,364 @@ static uint32_t msg_partner_cpu(struct uipc_msq *q)
 
 static void flight_reap(struct obj *o);
 
-/* ---- the box: a small message with no lock (struct uipc_msgbox) ---- */
+/* ---- the ring: small messages with no lock (struct uipc_msgring) ---- */
 
 #define BOX_ST(w)	((w) & UIPC_BOX_STATE)
 #define BOX_PID(w)	((uint32_t)((w) >> UIPC_BOX_PIDSHIFT))
+#define BOX_LAP(w)	(((w) >> UIPC_BOX_LAPSHIFT) & UIPC_BOX_LAPMASK)
+#define POS_LAP(p)	(((p) / UIPC_MSG_RING) & UIPC_BOX_LAPMASK)
+#define LAP_ADD(l, n)	(((l) + (n)) & UIPC_BOX_LAPMASK)
 #define BOX_FLAGS	(UIPC_BOX_SPEND | UIPC_BOX_RPEND)
-#define BOX_SPINS	64	/* changes of the box watched before the lock */
-#define BOX_MISS	LONG_MIN	/* box_take(): use the queue */
-#define BOX_WAIT	(LONG_MIN + 1)	/* box_take(): nothing yet, spinning may help */
+#define BOX_KEEP	(BOX_FLAGS | UIPC_BOX_SSEL | UIPC_BOX_RSEL)
+#define BOX_SPINS	64	/* changes of the ring watched before the lock */
+#define BOX_MISS	LONG_MIN	/* ring_take(): use the queue */
+#define BOX_WAIT	(LONG_MIN + 1)	/* ring_take(): nothing yet, spinning may help */
+#define RING_CLOSED	1	/* ring_put(): use the queue */
+#define RING_FULL	2	/* ring_put(): k positions in use */
+#define RING_STEPS	(2 * UIPC_MSG_RING + 2)	/* boxes looked at per call */
+#define RING_HINT_EVERY	8	/* positions between moves of a shared hint */
+#define RING_AHEAD	(2 * UIPC_MSG_RING)	/* the most a hint lags by */
+#define RING_SKIP	(4 * UIPC_MSG_RING)	/* positions a reopen skips */
 
-/* The word after @w: @state, @flags added, sequence bumped, @pid; the
- * pending flags and the pair selectors carry over. */
-static inline uint64_t box_next(uint64_t w, uint64_t state, uint64_t flags,
-				uint32_t pid)
+static inline struct uipc_msgbox *ring_box(struct obj *o, uint64_t pos)
 {
-	return ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) |
-	       (w & (BOX_FLAGS | UIPC_BOX_SSEL | UIPC_BOX_RSEL)) |
-	       flags | state | ((uint64_t)pid << UIPC_BOX_PIDSHIFT);
+	return &o->u.msg.box[pos % UIPC_MSG_RING];
+}
+
+/* The word after @w: @state on @lap, @flags added, by @pid; the pending
+ * flags and the pair selectors carry over. */
+static inline uint64_t box_next(uint64_t w, uint64_t state, uint64_t lap,
+				uint64_t flags, uint32_t pid)
+{
+	return (w & BOX_KEEP) | flags | state |
+	       ((lap & UIPC_BOX_LAPMASK) << UIPC_BOX_LAPSHIFT) |
+	       ((uint64_t)pid << UIPC_BOX_PIDSHIFT);
+}
+
+/*
+ * Where to start looking: the position after our last step in the ring
+ * (@seen), unless the shared @hint is ahead or @seen is from before the
+ * ring's last reopen (which starts past every position used before it).
+ * Every position before either is done: filled (tail) or taken (head).
+ */
+static inline uint64_t ring_start(uint64_t hint, uint64_t seen)
+{
+	return seen - hint < RING_AHEAD ? seen : hint;
+}
+
+/*
+ * Move a shared hint on to @pos, unless it is there already.  Done every
+ * RING_HINT_EVERY positions only: in a stream each side keeps to its own
+ * place and the hints' lines stay put.
+ */
+static inline void ring_advance(uint64_t *hint, uint64_t pos)
+{
+	uint64_t old = READ_ONCE(*hint);
+
+	while (old < pos && !cas(hint, &old, pos))
+		;
 }
 
 /*
  * End a fast step: record ourselves and the time in the pair of @pids and
  * @times that @sel_bit does not name (a death before the store leaves the
- * current pair whole), then publish @state with @pend set and @sel_bit
- * flipped, so that the pair just written becomes the current one.
+ * current pair whole) and our CPU in *@cpu, then publish @state on @lap
+ * with @pend set and @sel_bit flipped, so that the pair just written
+ * becomes the current one.
  */
 static void box_publish(struct uipc_msgbox *b, uint64_t nw, uint64_t state,
-			uint64_t pend, uint64_t sel_bit, uint32_t *pids,
-			uint32_t *times)
+			uint64_t lap, uint64_t pend, uint64_t sel_bit,
+			uint32_t *pids, uint32_t *times, uint32_t *cpu)
 {
 	uint32_t pid = (uint32_t)proc_self()->pid;
-	int sel = !(nw & sel_bit);
+	uint32_t now = (uint32_t)ipc_now(), c = wt_cpu();
+	int cur = !!(nw & sel_bit);
+	uint64_t flip = 0;
 
-	WRITE_ONCE(pids[sel], pid);
-	WRITE_ONCE(times[sel], (uint32_t)ipc_now());
+	/* the current pair says it already: leave the line alone */
+	if (READ_ONCE(pids[cur]) != pid || READ_ONCE(times[cur]) != now) {
+		WRITE_ONCE(pids[!cur], pid);
+		WRITE_ONCE(times[!cur], now);
+		flip = sel_bit;
+	}
+	if (READ_ONCE(*cpu) != c)
+		WRITE_ONCE(*cpu, c);
 	WRITE_ONCE(b->start, 0);
 	/* release: everything written in the step before the state */
-	store_release(&b->word, box_next(nw, state, pend, pid) ^ sel_bit);
+	store_release(&b->word, box_next(nw, state, lap, pend, pid) ^ flip);
+}
+
+/* A box's data in and out: its first bytes on the word's line. */
+static inline void box_data_in(struct uipc_msgbox *b, const uint8_t *src,
+			       size_t len)
+{
+	size_t k = len < UIPC_MSG_BOX_HEAD ? len : UIPC_MSG_BOX_HEAD;
+
+	memcpy(b->data, src, k);
+	if (len > k)
+		memcpy(b->data2, src + k, len - k);
+}
+
+static inline void box_data_out(uint8_t *dst, const struct uipc_msgbox *b,
+				size_t len)
+{
+	size_t k = len < UIPC_MSG_BOX_HEAD ? len : UIPC_MSG_BOX_HEAD;
+
+	memcpy(dst, b->data, k);
+	if (len > k)
+		memcpy(dst + k, b->data2, len - k);
 }
 
 /*
- * Fast msgsnd: when the box is open (the queue empty, nobody waiting),
- * put the message there.  Returns 0, or 1 when the queue must be used.
- * The text is read before the box is taken, so a bad buffer faults with
- * nothing held.
+ * Fast msgsnd: while the ring is open (the queue proper empty, nobody
+ * waiting), put the message in the box of the next position.  Returns 0,
+ * RING_CLOSED (use the queue), or RING_FULL with the box to watch and the
+ * word it holds in *@bp and *@wp.  The text is read before a box is
+ * taken, so a bad buffer faults with nothing held.
  */
-static int box_put(struct obj *o, long mtype, const void *text, size_t len)
+static int ring_put(struct obj *o, long mtype, const void *text, size_t len,
+		    struct uipc_msgbox **bp, uint64_t *wp)
 {
-	struct uipc_msgbox *b = o->u.msg.box;
+	struct uipc_msgring *r = o->u.msg.ring;
 	const struct proc_self *me = proc_self();
-	/* acquire: the limit as of the unlock that opened the box */
-	uint64_t w = load_acquire(&b->word), nw;
+	/* acquire: k and the boxes as of the reopen that set tail */
+	uint64_t t = ring_start(load_acquire(&r->tail),
+				READ_ONCE(o->u.msg.tail_seen));
 	uint64_t qb = READ_ONCE(o->u.msg.q->qbytes);
+	uint64_t k = READ_ONCE(r->k), h;
 	uint8_t tmp[UIPC_MSG_BOX_DATA];
 
-	/*
-	 * The queue is empty: fits() with no bytes and no messages.  A box
-	 * still full sends us to the queue (waiting for the receiver to
-	 * take it does not pay: see docs/design.md).
-	 */
-	if (BOX_ST(w) != UIPC_BOX_EMPTY || len > qb || qb < 1)
-		return 1;
+	/* k boxes of UIPC_MSG_BOX_DATA bytes fit msg_qbytes, or k is 1 */
+	if (len > qb || qb < 1)
+		return RING_CLOSED;
 	memcpy(tmp, text, len);
-	/* pairs with box_close()'s compare-and-swap from EMPTY */
-	nw = box_next(w, UIPC_BOX_FILLING, 0, (uint32_t)me->pid);
-	if (!cas(&b->word, &w, nw))
-		return 1;
-	WRITE_ONCE(b->start, (uint32_t)me->start);
-	WRITE_ONCE(b->type, (int64_t)mtype);
-	WRITE_ONCE(b->len, (uint32_t)len);
-	memcpy(b->data, tmp, len);
-	box_publish(b, nw, UIPC_BOX_FULL, UIPC_BOX_SPEND, UIPC_BOX_SSEL,
-		    b->spid, b->stime);
-	return 0;
+	for (int i = 0; i < RING_STEPS; i++) {
+		struct uipc_msgbox *b = ring_box(o, t);
+		uint64_t w = load_acquire(&b->word), lap = POS_LAP(t), nw;
+
+		if (BOX_ST(w) >= UIPC_BOX_CLOSED)
+			return RING_CLOSED;
+		if (BOX_LAP(w) == LAP_ADD(lap, 1) ||
+		    (BOX_LAP(w) == lap && BOX_ST(w) != UIPC_BOX_EMPTY)) {
+			/* position t is taken */
+			t++;
+			continue;
+		}
+		if (BOX_LAP(w) != lap) {
+			if (BOX_LAP(w) == LAP_ADD(lap, UIPC_BOX_LAPMASK) &&
+			    BOX_ST(w) != UIPC_BOX_EMPTY) {
+				/* the message a lap before is still there */
+				*bp = b;
+				*wp = w;
+				return RING_FULL;
+			}
+			t = load_acquire(&r->tail);	/* we fell behind */
+			continue;
+		}
+		/*
+		 * A full ring shows in the box a lap on (above); fewer
+		 * boxes in use than the ring has need the head (exact
+		 * then: receivers move it at every step).
+		 */
+		if (k < UIPC_MSG_RING) {
+			h = READ_ONCE(r->head);
+			if (t - h >= k && t >= h) {
+				*bp = ring_box(o, h);
+				*wp = READ_ONCE((*bp)->word);
+				return RING_FULL;
+			}
+		}
+		/* pairs with ring_close()'s compare-and-swap from EMPTY */
+		nw = box_next(w, UIPC_BOX_FILLING, lap, 0, (uint32_t)me->pid);
+		if (!cas(&b->word, &w, nw))
+			continue;
+		WRITE_ONCE(b->start, (uint32_t)me->start);
+		WRITE_ONCE(b->type, (int64_t)mtype);
+		WRITE_ONCE(b->len, (uint32_t)len);
+		box_data_in(b, tmp, len);
+		box_publish(b, nw, UIPC_BOX_FULL, lap, UIPC_BOX_SPEND,
+			    UIPC_BOX_SSEL, b->spid, b->stime, &b->scpu);
+		WRITE_ONCE(o->u.msg.tail_seen, t + 1);
+		if ((t + 1) % RING_HINT_EVERY == 0)
+			ring_advance(&r->tail, t + 1);
+		return 0;
+	}
+	return RING_CLOSED;
 }
 
 /*
- * Fast msgrcv: take the box's message if it is the one to receive.
- * Returns the bytes received, BOX_WAIT (nothing for us in the open box),
- * or BOX_MISS (the queue decides: closed, or an error to report).
+ * Fast msgrcv: take the message to receive from the ring, looking from
+ * its head through the messages there (a typed receive passes over
+ * others, as the queue's search does).  Returns the bytes received,
+ * BOX_WAIT (none for us yet: the box where the next message comes and
+ * its word in *@bp and *@wp), or BOX_MISS (the queue decides: closed, or
+ * an error to report).
  */
-static long box_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
-		     long msgtyp, int flags)
+static long ring_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
+		      long msgtyp, int flags, struct uipc_msgbox **bp,
+		      uint64_t *wp)
 {
-	struct uipc_msgbox *b = o->u.msg.box;
+	struct uipc_msgring *r = o->u.msg.ring;
 	const struct proc_self *me = proc_self();
 	uint8_t tmp[UIPC_MSG_BOX_DATA];
-	uint64_t w = load_acquire(&b->word), nw;
-	int64_t type;
+	uint64_t h = ring_start(load_acquire(&r->head),
+				READ_ONCE(o->u.msg.head_seen)), pos = h, w, lap;
+	struct uipc_msgbox *b, *best = NULL;
+	int64_t type, best_type = 0;
+	uint64_t best_w = 0, best_pos = 0;
 	size_t len;
+	int steps = 0;
 
-	switch (BOX_ST(w)) {
-	case UIPC_BOX_FULL:
-		break;
-	case UIPC_BOX_EMPTY: case UIPC_BOX_FILLING: case UIPC_BOX_TAKING:
-		return BOX_WAIT;
-	default:
-		return BOX_MISS;
+	for (;; pos++) {
+		if (++steps > RING_STEPS)
+			return BOX_MISS;
+		b = ring_box(o, pos);
+		w = load_acquire(&b->word);
+		lap = POS_LAP(pos);
+		if (BOX_ST(w) >= UIPC_BOX_CLOSED)
+			return BOX_MISS;
+		if (BOX_LAP(w) == LAP_ADD(lap, 1) ||
+		    (BOX_LAP(w) == lap && BOX_ST(w) == UIPC_BOX_TAKING)) {
+			/* position pos is taken */
+			if (pos == h)
+				h++;
+			continue;
+		}
+		if (BOX_LAP(w) != lap) {
+			/* we fell behind: start again */
+			best = NULL;
+			pos = h = load_acquire(&r->head);
+			pos--;
+			continue;
+		}
+		if (BOX_ST(w) != UIPC_BOX_FULL)
+			break;		/* EMPTY or FILLING: the end, for now */
+		/* stable while the word is (only FILLING writes them) */
+		type = READ_ONCE(b->type);
+		if (!type_matches(type, msgtyp, flags))
+			continue;
+		if (msgtyp >= 0) {
+			best = b;
+			best_w = w;
+			best_pos = pos;
+			best_type = type;
+			break;		/* the first that matches */
+		}
+		if (!best || type < best_type) {
+			best = b;	/* the first of the lowest type */
+			best_w = w;
+			best_pos = pos;
+			best_type = type;
+		}
+		if (pos - h >= UIPC_MSG_RING)
+			break;
 	}
-	/* stable while the word is (only FILLING writes them) */
-	type = READ_ONCE(b->type);
+	/*
+	 * Nothing for us yet, or a send in progress before messages we
+	 * have not seen: it may hold the lowest type.  (A first match
+	 * before a send in progress is the first: that send takes effect
+	 * after this receive.)
+	 */
+	if (!best || (msgtyp < 0 && BOX_ST(w) == UIPC_BOX_FILLING)) {
+		*bp = b;
+		*wp = w;
+		return BOX_WAIT;
+	}
+	b = best;
+	w = best_w;
+	lap = POS_LAP(best_pos);
 	len = READ_ONCE(b->len);
 	if (len > UIPC_MSG_BOX_DATA)
 		return BOX_MISS;	/* corrupt: the lock holder drops it */
-	if (!type_matches(type, msgtyp, flags))
-		return BOX_WAIT;
 	if (len > msgsz && !(flags & MSG_NOERROR))
 		return BOX_MISS;	/* E2BIG, from the queue */
-	/* the sequence in the word: still the message we checked */
-	nw = box_next(w, UIPC_BOX_TAKING, 0, (uint32_t)me->pid);
-	if (!cas(&b->word, &w, nw))
-		return BOX_WAIT;
-	if (READ_ONCE(b->type) != type || READ_ONCE(b->len) != len) {
-		/* the sequence came round (2^25 sends while we slept) */
-		store_release(&b->word, w);
+	if (!cas(&b->word, &w, box_next(w, UIPC_BOX_TAKING, lap, 0,
+					 (uint32_t)me->pid))) {
+		*bp = b;	/* taken or closed under us: look again */
+		*wp = best_w;
 		return BOX_WAIT;
 	}
+	if (READ_ONCE(b->type) != best_type || READ_ONCE(b->len) != len) {
+		/* the lap came round (2^25 laps while we slept) */
+		store_release(&b->word, best_w);
+		return BOX_MISS;
+	}
+	if (best_pos == h) {
+		/* every position before h + 1 is taken */
+		WRITE_ONCE(o->u.msg.head_seen, h + 1);
+		if ((h + 1) % RING_HINT_EVERY == 0 ||
+		    READ_ONCE(r->k) < UIPC_MSG_RING)
+			ring_advance(&r->head, h + 1);
+	}
 	WRITE_ONCE(b->start, (uint32_t)me->start);
-	memcpy(tmp, b->data, len);
-	box_publish(b, nw, UIPC_BOX_EMPTY, UIPC_BOX_RPEND, UIPC_BOX_RSEL,
-		    b->rpid, b->rtime);
+	box_data_out(tmp, b, len);
+	box_publish(b, box_next(best_w, UIPC_BOX_TAKING, lap, 0,
+				(uint32_t)me->pid),
+		    UIPC_BOX_EMPTY, LAP_ADD(lap, 1), UIPC_BOX_RPEND,
+		    UIPC_BOX_RSEL, b->rpid, b->rtime, &b->rcpu);
 	if (len > msgsz)
 		len = msgsz;	/* MSG_NOERROR */
-	mb->mtype = (long)type;
+	mb->mtype = (long)best_type;
 	memcpy(mb->mtext, tmp, len);
 	return (long)len;
 }
 
-/*
- * Fast msgrcv with a moment's patience: while the box stays open and our
- * partner runs on another CPU, watch it for the message.  Returns the
- * bytes received or BOX_MISS.
- */
-static long box_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
-		     long msgtyp, int flags)
+/* Where the other side of box @b last ran: @cpu, else the queue's hint. */
+static uint32_t box_partner(struct obj *o, const uint32_t *cpu)
 {
-	uint32_t pc = msg_partner_cpu(o->u.msg.q);
+	uint32_t c = READ_ONCE(*cpu);
 
+	return c ? c : msg_partner_cpu(o->u.msg.q);
+}
+
+/*
+ * Fast msgrcv with a moment's patience: while the ring stays open and our
+ * partner runs on another CPU, watch the head's box for the message.
+ * Returns the bytes received or BOX_MISS.
+ */
+static long ring_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
+		      long msgtyp, int flags)
+{
 	for (int i = 0;; i++) {
-		uint64_t w = READ_ONCE(o->u.msg.box->word);
-		long r = box_take(o, mb, msgsz, msgtyp, flags);
+		struct uipc_msgbox *b;
+		uint64_t w, seq = READ_ONCE(o->u.msg.q->opseq);
+		long r = ring_take(o, mb, msgsz, msgtyp, flags, &b, &w);
 
 		if (r != BOX_WAIT)
 			return r;
 		if ((flags & IPC_NOWAIT) || i == BOX_SPINS ||
-		    !wt_spin2(&o->u.msg.box->word, w, &o->u.msg.q->opseq,
-			      READ_ONCE(o->u.msg.q->opseq), pc))
+		    !wt_spin2(&b->word, w, &o->u.msg.q->opseq, seq,
+			      box_partner(o, &b->scpu)))
 			return BOX_MISS;
 	}
 }
 
 /*
- * Wait until the box leaves FILLING or TAKING (@w); if its owner died
+ * Fast msgsnd, waiting a moment for room while the receiver drains the
+ * ring on another CPU.  Returns 0 or RING_CLOSED/RING_FULL (use the
+ * queue, which has room for more than the ring).
+ */
+static int ring_send(struct obj *o, long mtype, const void *text, size_t len,
+		     int flags)
+{
+	for (int i = 0;; i++) {
+		struct uipc_msgbox *b;
+		uint64_t w;
+		int r = ring_put(o, mtype, text, len, &b, &w);
+
+		if (r != RING_FULL || (flags & IPC_NOWAIT) || i == BOX_SPINS ||
+		    !wt_spin(&b->word, 8, w, box_partner(o, &b->rcpu)))
+			return r;
+	}
+}
+
+/*
+ * Wait until box @b leaves FILLING or TAKING (@w); if its owner died
  * there, undo the step: FILLING goes back to EMPTY (the send never
  * happened), TAKING to FULL (nor did the receive).  Lock held.
  */
-static uint64_t box_await(struct obj *o, uint64_t w)
+static uint64_t box_await(struct uipc_msgbox *b, uint64_t w)
 {
-	struct uipc_msgbox *b = o->u.msg.box;
-
 	for (unsigned i = 0;; i++) {
 		uint64_t now = READ_ONCE(b->word);
 		uint32_t start;
@@ -581,7 +788,7 @@ static uint64_t box_await(struct obj *o, uint64_t w)
 			    !proc_alive((pid_t)BOX_PID(w), start)) {
 				uint64_t nw = box_next(w, BOX_ST(w) == UIPC_BOX_FILLING ?
 						       UIPC_BOX_EMPTY : UIPC_BOX_FULL,
-						       0, BOX_PID(w));
+						       BOX_LAP(w), 0, BOX_PID(w));
 
 				/*
 				 * start first: were we to die after opening
@@ -601,81 +808,144 @@ static uint64_t box_await(struct obj *o, uint64_t w)
 	}
 }
 
+/*
+ * A box's lap @lap as an age-ordered key near the ring's tail hint @ref:
+ * the positions a close or a report compares lie within three laps
+ * behind it and one ahead.
+ */
+static inline uint64_t box_key(uint64_t lap, uint32_t i, uint64_t ref)
+{
+	return LAP_ADD(lap + 4, UIPC_BOX_LAPMASK + 1 - POS_LAP(ref)) *
+	       UIPC_MSG_RING + i;
+}
+
 static int msg_store(struct obj *o, long mtype, const char *text, size_t len,
 		     struct uipc_msgfill *f);
 
 /*
- * box_close - keep fast senders out while we hold the lock: move the box
- * to CLOSED, first moving a message in it to the queue's tail (where it
- * is the only message), and settle its statistics into the queue.  Every
- * locked path that may add or wait for a message calls it first.
+ * ring_close - keep fast senders and receivers out while we hold the
+ * lock: every box to CLOSED, the messages in them moved to the queue's
+ * tail in the order of their positions (the queue proper is empty while
+ * the ring is open, so they are its first messages), and the newest
+ * statistics settled into the queue.  Every locked path calls it first.
  */
-static void box_close(struct obj *o)
+static void ring_close(struct obj *o)
 {
-	struct uipc_msgbox *b = o->u.msg.box;
+	struct uipc_msgring *r = o->u.msg.ring;
 	struct uipc_msq *q = o->u.msg.q;
-	uint64_t w = READ_ONCE(b->word), nw;
-	int ss, rs;
+	uint32_t pid = (uint32_t)proc_self()->pid;
+	uint64_t ref = READ_ONCE(r->tail), keys[UIPC_MSG_RING];
+	uint64_t skey = 0, rkey = 0;
+	uint32_t order[UIPC_MSG_RING], n = 0, sbox = 0, rbox = 0;
 
-	if (BOX_ST(w) == UIPC_BOX_CLOSED && !(w & BOX_FLAGS))
+	if (!READ_ONCE(r->open))
 		return;		/* closed, nothing pending: the common case */
-	/* room for a message and the settling, so no commit splits them */
-	if (!jn_room(&o->jc, 32))
-		jn_commit(&o->jc);
-	for (;;) {
-		uint64_t st = BOX_ST(w);
+	/* every box out of the states fast paths change */
+	for (uint32_t i = 0; i < UIPC_MSG_RING; i++) {
+		struct uipc_msgbox *b = &o->u.msg.box[i];
+		uint64_t w = READ_ONCE(b->word), st, key;
 
-		if (st == UIPC_BOX_CLOSED)
-			break;
-		if (st == UIPC_BOX_EMPTY) {
-			nw = box_next(w, UIPC_BOX_CLOSED, 0, 0);
-			if (cas(&b->word, &w, nw)) {
-				w = nw;
+		for (;;) {
+			st = BOX_ST(w);
+			if (st == UIPC_BOX_CLOSED || st == UIPC_BOX_ABSORBING)
 				break;
-			}
-			continue;
-		}
-		if (st == UIPC_BOX_FILLING || st == UIPC_BOX_TAKING) {
-			w = box_await(o, w);
-			continue;
-		}
-		if (st == UIPC_BOX_FULL || st == UIPC_BOX_ABSORBING) {
-			uint32_t len;
+			if (st == UIPC_BOX_EMPTY || st == UIPC_BOX_FULL) {
+				uint64_t nw = box_next(w, st == UIPC_BOX_EMPTY ?
+						       UIPC_BOX_CLOSED :
+						       UIPC_BOX_ABSORBING,
+						       BOX_LAP(w), 0, pid);
 
-			nw = box_next(w, UIPC_BOX_ABSORBING, 0,
-				      (uint32_t)proc_self()->pid);
-			if (!cas(&b->word, &w, nw))
+				if (cas(&b->word, &w, nw)) {
+					w = nw;
+					break;
+				}
 				continue;
-			w = nw;
-			/*
-			 * The message is ours now (the compare-and-swap
-			 * orders these reads after it), and journalled from
-			 * here: a death rolls back to ABSORBING.  A length
-			 * past the box, or a queue found corrupt, drops it.
-			 */
-			len = READ_ONCE(b->len);
-			if (len <= UIPC_MSG_BOX_DATA)
-				msg_store(o, (long)READ_ONCE(b->type),
-					  (const char *)b->data, len, NULL);
+			}
+			if (st == UIPC_BOX_FILLING || st == UIPC_BOX_TAKING) {
+				w = box_await(b, w);
+				continue;
+			}
+			/* a word we cannot read: CLOSED, keep nothing */
+			w = box_next(0, UIPC_BOX_CLOSED, BOX_LAP(w), 0, 0);
+			WRITE_ONCE(b->word, w);
 			break;
 		}
-		/* a word we cannot read: make it CLOSED, keep nothing */
-		WRITE_ONCE(b->word, (w & UIPC_BOX_SEQMASK) | UIPC_BOX_CLOSED);
-		return;
+		/*
+		 * The box's last send: its message, or the one a lap
+		 * before; its last receive: a lap before.
+		 */
+		key = box_key(BOX_ST(w) == UIPC_BOX_ABSORBING ? BOX_LAP(w) :
+			      LAP_ADD(BOX_LAP(w), UIPC_BOX_LAPMASK), i, ref) + 1;
+		if ((w & UIPC_BOX_SPEND) && key > skey) {
+			skey = key;
+			sbox = i;
+		}
+		key = box_key(LAP_ADD(BOX_LAP(w), UIPC_BOX_LAPMASK), i, ref) + 1;
+		if ((w & UIPC_BOX_RPEND) && key > rkey) {
+			rkey = key;
+			rbox = i;
+		}
+		if (BOX_ST(w) == UIPC_BOX_ABSORBING) {
+			/* insertion sort by position */
+			uint32_t j = n++;
+
+			key = box_key(BOX_LAP(w), i, ref);
+			for (; j > 0 && keys[j - 1] > key; j--) {
+				keys[j] = keys[j - 1];
+				order[j] = order[j - 1];
+			}
+			keys[j] = key;
+			order[j] = i;
+		}
 	}
-	ss = !!(w & UIPC_BOX_SSEL);
-	rs = !!(w & UIPC_BOX_RSEL);
-	if (w & UIPC_BOX_SPEND) {
-		jw32(&o->jc, &q->lspid, READ_ONCE(b->spid[ss]));
-		jws64(&o->jc, &q->stime, (int64_t)READ_ONCE(b->stime[ss]));
+	/*
+	 * The messages, in order, each with its box's word in one
+	 * transaction: a death rolls back to ABSORBING, and the next
+	 * holder moves the rest.  The compare-and-swap to ABSORBING made
+	 * each message ours.  A length past the box, or a queue found
+	 * corrupt, drops it.
+	 */
+	for (uint32_t j = 0; j < n; j++) {
+		struct uipc_msgbox *b = &o->u.msg.box[order[j]];
+		uint64_t w = READ_ONCE(b->word);
+		uint32_t len = READ_ONCE(b->len);
+		uint8_t text[UIPC_MSG_BOX_DATA];
+
+		if (!jn_room(&o->jc, 32))
+			jn_commit(&o->jc);
+		if (len <= UIPC_MSG_BOX_DATA) {
+			box_data_out(text, b, len);
+			msg_store(o, (long)READ_ONCE(b->type),
+				  (const char *)text, len, NULL);
+		}
+		jw64(&o->jc, &b->word, box_next(w, UIPC_BOX_CLOSED,
+						LAP_ADD(BOX_LAP(w), 1), 0, 0));
 	}
-	if (w & UIPC_BOX_RPEND) {
-		jw32(&o->jc, &q->lrpid, READ_ONCE(b->rpid[rs]));
-		jws64(&o->jc, &q->rtime, (int64_t)READ_ONCE(b->rtime[rs]));
+	/* the newest statistics, and the flags cleared: one transaction */
+	if (!jn_room(&o->jc, 8 + UIPC_MSG_RING))
+		jn_commit(&o->jc);
+	if (skey) {
+		struct uipc_msgbox *b = &o->u.msg.box[sbox];
+		int sel = !!(READ_ONCE(b->word) & UIPC_BOX_SSEL);
+
+		jw32(&o->jc, &q->lspid, READ_ONCE(b->spid[sel]));
+		jws64(&o->jc, &q->stime, (int64_t)READ_ONCE(b->stime[sel]));
 	}
-	/* only the lock holder writes a CLOSED or ABSORBING word */
-	jw64(&o->jc, &b->word, (w & (UIPC_BOX_SEQMASK | UIPC_BOX_SSEL |
-				     UIPC_BOX_RSEL)) | UIPC_BOX_CLOSED);
+	if (rkey) {
+		struct uipc_msgbox *b = &o->u.msg.box[rbox];
+		int sel = !!(READ_ONCE(b->word) & UIPC_BOX_RSEL);
+
+		jw32(&o->jc, &q->lrpid, READ_ONCE(b->rpid[sel]));
+		jws64(&o->jc, &q->rtime, (int64_t)READ_ONCE(b->rtime[sel]));
+	}
+	for (uint32_t i = 0; i < UIPC_MSG_RING; i++) {
+		uint64_t w = READ_ONCE(o->u.msg.box[i].word);
+
+		/* only the lock holder writes a CLOSED or ABSORBING word */
+		if (w & BOX_FLAGS)
+			jw64(&o->jc, &o->u.msg.box[i].word, w & ~BOX_FLAGS);
+	}
+	jw32(&o->jc, &r->open, 0);
 }
 
 /* Does anybody wait on the queue (or is finishing a wait)?  Lock held. */
@@ -692,25 +962,28 @@ static bool msg_has_waiters(struct obj *o)
 }
 
 /*
- * box_reopen - before unlocking: open the box again when the queue is
+ * ring_reopen - before unlocking: open the ring again when the queue is
  * empty, nobody waits, the queue lives, small messages are what it
- * carries, and a chunk is ready for box_close() to move a message into.
- * The journal is committed first: a rollback must never write the word
- * once fast paths may change it.
+ * carries, and chunks are ready for ring_close() to move a full ring
+ * into.  The journal is committed first: a rollback must never write a
+ * box once fast paths may change it.  The positions start RING_SKIP past
+ * the old tail hint, beyond every position used before (the hint lags by
+ * less than RING_AHEAD), so that a sender or receiver that read the old
+ * one finds no box on its lap, and ring_start() drops what it saw.
  */
-static void box_reopen(struct obj *o)
+static void ring_reopen(struct obj *o)
 {
-	struct uipc_msgbox *b = o->u.msg.box;
+	struct uipc_msgring *r = o->u.msg.ring;
 	struct uipc_msq *q = o->u.msg.q;
-	uint64_t w = READ_ONCE(b->word);
+	uint64_t qb = READ_ONCE(q->qbytes), p, k;
 	uint32_t hw, need;
 
-	if (BOX_ST(w) != UIPC_BOX_CLOSED || READ_ONCE(q->qnum) ||
+	if (READ_ONCE(r->open) || READ_ONCE(q->qnum) || qb < 1 ||
 	    !READ_ONCE(q->box_small) ||
 	    READ_ONCE(o->hdr->state) != UIPC_S_LIVE || msg_has_waiters(o))
 		return;
-	/* what box_close() needs to move the largest message into the queue */
-	need = chunks_for(UIPC_MSG_BOX_DATA);
+	/* what ring_close() needs to move a full ring into the queue */
+	need = UIPC_MSG_RING * chunks_for(UIPC_MSG_BOX_DATA);
 	hw = READ_ONCE(q->hw);
 	if (READ_ONCE(q->nfree) < need && hw + need <= o->u.msg.nchunks &&
 	    reserve_chunks(o, hw + need))
@@ -718,70 +991,92 @@ static void box_reopen(struct obj *o)
 	if (hw > READ_ONCE(q->reserved_chunks) ||
 	    READ_ONCE(q->nfree) + (READ_ONCE(q->reserved_chunks) - hw) < need)
 		return;
+	/* k full boxes within msg_qbytes (bytes and messages) */
+	k = qb / UIPC_MSG_BOX_DATA;
+	k = k < 1 ? 1 : k > UIPC_MSG_RING ? UIPC_MSG_RING : k;
 	jn_commit(&o->jc);
-	/* release: the queue as we leave it before senders may use the box */
-	store_release(&b->word, box_next(w, UIPC_BOX_EMPTY, 0, 0));
+	p = READ_ONCE(r->tail) + RING_SKIP;
+	/* open first: a death from here on leaves boxes for a close */
+	WRITE_ONCE(r->open, 1);
+	WRITE_ONCE(r->k, (uint32_t)k);
+	WRITE_ONCE(r->head, p);
+	WRITE_ONCE(o->u.msg.head_seen, p);
+	WRITE_ONCE(o->u.msg.tail_seen, p);
+	/* release: k before a sender reads this tail */
+	store_release(&r->tail, p);
+	for (uint32_t i = 0; i < UIPC_MSG_RING; i++) {
+		struct uipc_msgbox *b = &o->u.msg.box[i];
+		/* the first position from p that falls in box i */
+		uint64_t pos = p + (i + UIPC_MSG_RING - p % UIPC_MSG_RING) % UIPC_MSG_RING;
+
+		/* release: the queue as we leave it before senders use it */
+		store_release(&b->word, box_next(READ_ONCE(b->word) & ~BOX_FLAGS,
+						 UIPC_BOX_EMPTY, POS_LAP(pos), 0, 0));
+	}
 }
 
-/* The queue's lock, with the box closed. */
+/* The queue's lock, with the ring closed. */
 static void msq_lock(struct obj *o)
 {
 	ipc_obj_lock(o);
-	box_close(o);
+	ring_close(o);
 }
 
 static void msq_unlock(struct obj *o)
 {
-	box_reopen(o);
+	ring_reopen(o);
 	ipc_obj_unlock(o);
 }
 
 /*
- * What msgctl reports: the queue's counters with the box's message (one
- * not yet received) and its statistics when newer than the queue's.
+ * What msgctl reports: the queue's counters with the ring's messages (not
+ * yet received) and its statistics when newer than the queue's.  Callers
+ * without the lock (MSG_INFO and the tools) race with fast sends and
+ * receives, and see a moment's count.
  */
 void msq_report(struct obj *o, struct msq_report *r)
 {
 	struct uipc_msq *q = o->u.msg.q;
-	struct uipc_msgbox *b = o->u.msg.box;
+	struct uipc_msgring *ring = o->u.msg.ring;
+	uint64_t ref = READ_ONCE(ring->tail), skey = 0, rkey = 0;
 
-	/*
-	 * The queue's fields and the box's as of one box word: read it
-	 * first and again last, until it holds (callers without the lock,
-	 * MSG_INFO and the tools, race with fast sends and receives).
-	 */
-	for (int tries = 0;; tries++) {
+	r->qnum = READ_ONCE(q->qnum);
+	r->cbytes = READ_ONCE(q->cbytes);
+	r->lspid = READ_ONCE(q->lspid);
+	r->lrpid = READ_ONCE(q->lrpid);
+	r->stime = READ_ONCE(q->stime);
+	r->rtime = READ_ONCE(q->rtime);
+	if (!load_acquire(&ring->open))
+		return;
+	for (uint32_t i = 0; i < UIPC_MSG_RING; i++) {
+		struct uipc_msgbox *b = &o->u.msg.box[i];
 		uint64_t w = load_acquire(&b->word), st = BOX_ST(w);
+		uint64_t lap = BOX_LAP(w), key;
 		int ss = !!(w & UIPC_BOX_SSEL), rs = !!(w & UIPC_BOX_RSEL);
 		uint32_t len = READ_ONCE(b->len);
-		uint32_t spid = READ_ONCE(b->spid[ss]), stime = READ_ONCE(b->stime[ss]);
-		uint32_t rpid = READ_ONCE(b->rpid[rs]), rtime = READ_ONCE(b->rtime[rs]);
 
-		r->qnum = READ_ONCE(q->qnum);
-		r->cbytes = READ_ONCE(q->cbytes);
-		r->lspid = READ_ONCE(q->lspid);
-		r->lrpid = READ_ONCE(q->lrpid);
-		r->stime = READ_ONCE(q->stime);
-		r->rtime = READ_ONCE(q->rtime);
-		/* pairs with the release stores that publish each state */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (READ_ONCE(b->word) != w && tries < 64)
-			continue;
 		if ((st == UIPC_BOX_FULL || st == UIPC_BOX_TAKING ||
 		     st == UIPC_BOX_ABSORBING) && len <= UIPC_MSG_BOX_DATA) {
-			/* the only message: the queue holds none, or it */
-			r->qnum = 1;
-			r->cbytes = len;
+			r->qnum++;
+			r->cbytes += len;
 		}
-		if (w & UIPC_BOX_SPEND) {
-			r->lspid = spid;
-			r->stime = (int64_t)stime;
+		/* the last send: on this lap, or the one before; the last
+		 * receive: the one before */
+		if (st != UIPC_BOX_FULL && st != UIPC_BOX_TAKING &&
+		    st != UIPC_BOX_ABSORBING)
+			lap = LAP_ADD(lap, UIPC_BOX_LAPMASK);
+		key = box_key(lap, i, ref) + 1;
+		if ((w & UIPC_BOX_SPEND) && key > skey) {
+			skey = key;
+			r->lspid = READ_ONCE(b->spid[ss]);
+			r->stime = (int64_t)READ_ONCE(b->stime[ss]);
 		}
-		if (w & UIPC_BOX_RPEND) {
-			r->lrpid = rpid;
-			r->rtime = (int64_t)rtime;
+		key = box_key(LAP_ADD(BOX_LAP(w), UIPC_BOX_LAPMASK), i, ref) + 1;
+		if ((w & UIPC_BOX_RPEND) && key > rkey) {
+			rkey = key;
+			r->lrpid = READ_ONCE(b->rpid[rs]);
+			r->rtime = (int64_t)READ_ONCE(b->rtime[rs]);
 		}
-		return;
 	}
 }
 
@@ -1235,7 +1530,8 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 		ipc_obj_put(o);
 		return -EACCES;
 	}
-	if (msgsz <= UIPC_MSG_BOX_DATA && box_put(o, mtype, mb->mtext, msgsz) == 0) {
+	if (msgsz <= UIPC_MSG_BOX_DATA &&
+	    ring_send(o, mtype, mb->mtext, msgsz, msgflg) == 0) {
 		ipc_obj_put(o);
 		return 0;
 	}
@@ -1536,7 +1832,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		return -EACCES;
 	}
 	box_ok = !(msgflg & MSG_COPY) && !ipc_ptr_ok(msgp);
-	if (box_ok && (r = box_recv(o, msgp, msgsz, msgtyp, msgflg)) != BOX_MISS) {
+	if (box_ok && (r = ring_recv(o, msgp, msgsz, msgtyp, msgflg)) != BOX_MISS) {
 		ipc_obj_put(o);
 		return r;
 	}
@@ -1622,18 +1918,18 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			/* a sender may be about to deliver */
 			uint32_t pc = msg_partner_cpu(q);
 			uint64_t seq = READ_ONCE(q->opseq);
-			uint64_t bw;
+			uint64_t rt;
 
 			msq_unlock(o);
-			bw = READ_ONCE(o->u.msg.box->word);
-			if (box_ok && BOX_ST(bw) == UIPC_BOX_EMPTY) {
+			rt = load_acquire(&o->u.msg.ring->tail);
+			if (box_ok && READ_ONCE(o->u.msg.ring->open)) {
 				/* reopened: the next small message comes there */
-				r = box_recv(o, msgp, msgsz, msgtyp, msgflg);
+				r = ring_recv(o, msgp, msgsz, msgtyp, msgflg);
 				if (r != BOX_MISS) {
 					ipc_obj_put(o);
 					return r;
 				}
-			} else if (!wt_spin2(&o->u.msg.box->word, bw,
+			} else if (!wt_spin2(&o->u.msg.ring->tail, rt,
 					     &q->opseq, seq, pc)) {
 				spins = MSG_SPINS;
 			}
@@ -1682,14 +1978,14 @@ void msq_totals(int *msgs, int *bytes)
 }
 
 /*
- * IPC_SET's msg_qbytes.  Lock held.  The box is closed first: a fast send
- * checked the old limit, and must either be in the queue before the
- * change (box_close waits for it and moves it there) or find the box
+ * IPC_SET's msg_qbytes.  Lock held.  The ring is closed first: a fast
+ * send checked the old limit, and must either be in the queue before the
+ * change (ring_close waits for it and moves it there) or find the ring
  * closed and check again under the lock.
  */
 int msq_set_qbytes(struct obj *o, uint64_t qbytes)
 {
-	box_close(o);
+	ring_close(o);
 	if (!jn_room(&o->jc, 1))
 		jn_commit(&o->jc);
 	jw64(&o->jc, &o->u.msg.q->qbytes, qbytes);
@@ -1697,22 +1993,27 @@ int msq_set_qbytes(struct obj *o, uint64_t qbytes)
 }
 
 /*
- * msq_settle - before msgctl reports the queue: drop the messages that
- * senders died copying in (never sent, as a kernel msgsnd that did not
- * return is not), so that the counts are those of the messages one can
- * receive.  Lock held (not on a view: it walks the chunks, which a view
- * does not copy).  Returns true if it freed a record: then senders may
- * retry (msq_after_set, after unlocking).
+ * msq_settle - before msgctl reports the queue: close the ring, so that
+ * its messages and statistics are the queue's at one moment, and drop the
+ * messages that senders died copying in (never sent, as a kernel msgsnd
+ * that did not return is not), so that the counts are those of the
+ * messages one can receive.  Lock held (not on a view: it walks the
+ * chunks, which a view does not copy).  Returns true if it freed a
+ * record: then senders may retry (msq_after_set, after unlocking).
  */
 bool msq_settle(struct obj *o)
 {
-	for (uint32_t i = 0; i < MSG_NFILL; i++) {
-		if (READ_ONCE(o->u.msg.fills[i].pid)) {
-			box_close(o);
+	ring_close(o);
+	for (uint32_t i = 0; i < MSG_NFILL; i++)
+		if (READ_ONCE(o->u.msg.fills[i].pid))
 			return fill_reap(o) > 0;
-		}
-	}
 	return false;
+}
+
+/* Before msgctl unlocks: open the ring again if the queue allows it. */
+void msq_reopen(struct obj *o)
+{
+	ring_reopen(o);
 }
 
 /* IPC_SET may have made room: every sender retries. */
@@ -1728,7 +2029,7 @@ void msq_after_set(struct obj *o)
 
 void msq_rmid_locked(struct obj *o)
 {
-	box_close(o);	/* fast senders and receivers are done, and out */
+	ring_close(o);	/* fast senders and receivers are done, and out */
 	/* a receiver may still be copying a message out: keep its bytes */
 	for (uint32_t i = 0; i < MSG_NFLIGHT; i++)
 		if (READ_ONCE(o->u.msg.flights[i].pid))
@@ -1756,7 +2057,6 @@ void msq_rmid_after(struct obj *o)
 void msq_users(struct obj *o, ipc_user_fn fn, void *ctx)
 {
 	struct msq_report r;
-	uint64_t bw;
 
 	msq_report(o, &r);
 	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
@@ -1766,11 +2066,15 @@ void msq_users(struct obj *o, ipc_user_fn fn, void *ctx)
 			fn(ctx, (pid_t)READ_ONCE(w->pid), READ_ONCE(w->start),
 			   UIPC_USER_WAIT, 1, true);
 	}
-	/* a fast send or receive in progress */
-	bw = READ_ONCE(o->u.msg.box->word);
-	if (BOX_ST(bw) == UIPC_BOX_FILLING || BOX_ST(bw) == UIPC_BOX_TAKING)
-		fn(ctx, (pid_t)BOX_PID(bw), READ_ONCE(o->u.msg.box->start),
-		   UIPC_USER_WAIT, 1, READ_ONCE(o->u.msg.box->start) != 0);
+	/* fast sends and receives in progress */
+	for (uint32_t i = 0; i < UIPC_MSG_RING; i++) {
+		const struct uipc_msgbox *b = &o->u.msg.box[i];
+		uint64_t bw = READ_ONCE(b->word);
+
+		if (BOX_ST(bw) == UIPC_BOX_FILLING || BOX_ST(bw) == UIPC_BOX_TAKING)
+			fn(ctx, (pid_t)BOX_PID(bw), READ_ONCE(b->start),
+			   UIPC_USER_WAIT, 1, READ_ONCE(b->start) != 0);
+	}
 	for (uint32_t i = 0; i < MSG_NFILL; i++) {
 		const struct uipc_msgfill *f = &o->u.msg.fills[i];
 

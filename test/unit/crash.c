@@ -989,14 +989,16 @@ Test(crash, receiver_killed_in_copy_leaks_nothing, .timeout = 120)
 /* ------------------------------------------ the box: deaths in its steps */
 
 /*
- * A queue's box (struct uipc_msgbox), mapped from its file: these tests
- * put it in the state a process leaves when it dies at a given step,
- * which random kills reach too rarely to count on.
+ * A queue's ring of boxes (struct uipc_msgring), mapped from its file:
+ * these tests put a box in the state a process leaves when it dies at a
+ * given step, which random kills reach too rarely to count on.  v.b is
+ * the box of the ring's newest position (box_state() finds it).
  */
 struct box_view {
 	char *base;
 	size_t size;
 	struct uipc_hdr *h;
+	struct uipc_msgring *r;
 	struct uipc_msgbox *b;
 };
 
@@ -1012,13 +1014,45 @@ static struct box_view box_map(int id)
 	close(fd);
 	cr_assert(v.base != MAP_FAILED);
 	v.h = (struct uipc_hdr *)(void *)v.base;
-	v.b = (struct uipc_msgbox *)(void *)(v.base +
+	v.r = (struct uipc_msgring *)(void *)(v.base +
 		((struct uipc_msq *)(void *)(v.base + v.h->body_off))->box_off);
+	v.b = (struct uipc_msgbox *)(void *)(v.r + 1);
 	return v;
 }
 
-static uint64_t box_state(const struct box_view *v)
+/* The box of position @pos. */
+static struct uipc_msgbox *box_at(const struct box_view *v, uint64_t pos)
 {
+	return (struct uipc_msgbox *)(void *)(v->r + 1) + pos % UIPC_MSG_RING;
+}
+
+/*
+ * The state of the box of the newest position: the last fast send's (on
+ * the box's lap while it holds the message, the lap before once taken),
+ * or the box at the tail hint if none was sent since the ring opened.
+ */
+static uint64_t box_state(struct box_view *v)
+{
+	uint64_t tail = __atomic_load_n(&v->r->tail, __ATOMIC_SEQ_CST);
+	uint64_t best = 0, tlap = tail / UIPC_MSG_RING;
+
+	v->b = box_at(v, tail);
+	for (uint32_t i = 0; i < UIPC_MSG_RING; i++) {
+		struct uipc_msgbox *b = box_at(v, i);
+		uint64_t w = __atomic_load_n(&b->word, __ATOMIC_SEQ_CST);
+		uint64_t st = w & UIPC_BOX_STATE, key;
+		uint64_t lap = (w >> UIPC_BOX_LAPSHIFT) & UIPC_BOX_LAPMASK;
+
+		if (!(w & UIPC_BOX_SPEND))
+			continue;
+		if (st != UIPC_BOX_FULL && st != UIPC_BOX_TAKING)
+			lap--;
+		key = ((lap + 4 - tlap) & UIPC_BOX_LAPMASK) * UIPC_MSG_RING + i + 1;
+		if (key > best) {
+			best = key;
+			v->b = b;
+		}
+	}
 	return __atomic_load_n(&v->b->word, __ATOMIC_SEQ_CST) & UIPC_BOX_STATE;
 }
 
@@ -1027,9 +1061,7 @@ static void box_set(const struct box_view *v, uint64_t state, pid_t pid)
 {
 	uint64_t w = v->b->word;
 
-	w = ((w + UIPC_BOX_SEQ1) & UIPC_BOX_SEQMASK) |
-	    (w & (UIPC_BOX_SPEND | UIPC_BOX_RPEND | UIPC_BOX_SSEL |
-		  UIPC_BOX_RSEL)) | state |
+	w = (w & ~(UIPC_BOX_STATE | 0xffffffff00000000ull)) | state |
 	    (uint64_t)(uint32_t)pid << UIPC_BOX_PIDSHIFT;
 	__atomic_store_n(&v->b->word, w, __ATOMIC_SEQ_CST);
 }
@@ -1195,6 +1227,7 @@ Test(crash, box_corrupt_length)
 	int id = box_queue(&v);
 
 	box_send(id, 1, "ok");
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL);
 	v.b->len = 100000;
 	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
 	cr_assert_eq(ds.msg_qnum, 0, "an unreadable message is not counted");
