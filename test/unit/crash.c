@@ -1238,6 +1238,174 @@ Test(crash, box_corrupt_length)
 	box_done(&v, id);
 }
 
+/* ------------------------------------- the ring: several boxes at once */
+
+/* Send @n messages "m<i>" of type @type0 + i % @ntypes, i from @from. */
+static void ring_send_n(int id, int from, int n, long type0, int ntypes)
+{
+	char text[16];
+
+	for (int i = from; i < from + n; i++) {
+		snprintf(text, sizeof(text), "m%d", i);
+		box_send(id, type0 + i % ntypes, text);
+	}
+}
+
+static void ring_expect(int id, int i, long type)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "m%d", i);
+	box_expect(id, type, text, IPC_NOWAIT);
+}
+
+/* Move the ring's positions on by @n, so that what follows wraps round. */
+static void ring_turn(int id, int n)
+{
+	ring_send_n(id, 1000, n, 1, 1);
+	for (int i = 1000; i < 1000 + n; i++)
+		ring_expect(id, i, 1);
+}
+
+/* The boxes holding messages, oldest first (at most @max). */
+static int ring_full_boxes(struct box_view *v, struct uipc_msgbox **out,
+			   int max)
+{
+	int n = 0;
+
+	for (uint64_t pos = v->r->tail; n < max && pos < v->r->tail + 4 * UIPC_MSG_RING; pos++) {
+		struct uipc_msgbox *b = box_at(v, pos);
+		uint64_t w = __atomic_load_n(&b->word, __ATOMIC_SEQ_CST);
+
+		if ((w & UIPC_BOX_STATE) == UIPC_BOX_FULL &&
+		    ((w >> UIPC_BOX_LAPSHIFT) & UIPC_BOX_LAPMASK) ==
+		    (pos / UIPC_MSG_RING & UIPC_BOX_LAPMASK))
+			out[n++] = b;
+	}
+	return n;
+}
+
+/*
+ * Messages sent with nobody receiving fill the ring, then the queue
+ * behind it: msgctl counts them all, and they come out in order,
+ * through typed receives too.
+ */
+Test(crash, ring_overflows_into_the_queue_in_order)
+{
+	struct box_view v;
+	struct msqid_ds ds;
+	int id = box_queue(&v), n = UIPC_MSG_RING + 9;
+
+	ring_turn(id, 20);
+	ring_send_n(id, 0, 5, 1, 1);
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL, "small sends use the ring");
+	ring_send_n(id, 5, n - 5, 1, 1);
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, (msgqnum_t)n);
+	cr_assert_eq(ds.msg_lspid, getpid());
+	for (int i = 0; i < n; i++)
+		ring_expect(id, i, 1);
+	box_none(id, 0);
+	box_done(&v, id);
+}
+
+/* Typed receives take from the middle of the ring, as from the queue. */
+Test(crash, ring_typed_receives)
+{
+	struct box_view v;
+	struct t_msg m;
+	int id = box_queue(&v);
+
+	ring_send_n(id, 0, 6, 1, 3);	/* types 1 2 3 1 2 3 */
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL);
+	cr_assert_eq(uipc_msgrcv(id, &m, sizeof(m.mtext), 3, IPC_NOWAIT), 2);
+	cr_assert(!memcmp(m.mtext, "m2", 2));
+	cr_assert_eq(uipc_msgrcv(id, &m, sizeof(m.mtext), 1, MSG_EXCEPT | IPC_NOWAIT), 2);
+	cr_assert(!memcmp(m.mtext, "m1", 2));
+	cr_assert_eq(uipc_msgrcv(id, &m, sizeof(m.mtext), -2, IPC_NOWAIT), 2);
+	cr_assert(!memcmp(m.mtext, "m0", 2), "the lowest type first");
+	cr_assert_eq(uipc_msgrcv(id, &m, sizeof(m.mtext), -2, IPC_NOWAIT), 2);
+	cr_assert(!memcmp(m.mtext, "m3", 2));
+	cr_assert_eq(t_qnum(id), 2);
+	ring_expect(id, 4, 2);
+	ring_expect(id, 5, 3);
+	box_none(id, 0);
+	box_done(&v, id);
+}
+
+/*
+ * Deaths in the middle of the ring: a receiver killed taking the third
+ * message, a sender killed filling a box after the fifth.  The lock
+ * holder undoes both and moves the messages into the queue in the order
+ * they were sent: none lost, none twice.
+ */
+Test(crash, ring_deaths_mid_ring_keep_the_order)
+{
+	struct box_view v;
+	struct uipc_msgbox *full[8];
+	struct msqid_ds ds;
+	pid_t dead = dead_pid();
+	int id = box_queue(&v);
+	uint64_t w;
+
+	ring_turn(id, UIPC_MSG_RING - 2);
+	ring_send_n(id, 0, 5, 1, 1);
+	v.r->tail -= 8;		/* a hint lagging as far as it may */
+	cr_assert_eq(ring_full_boxes(&v, full, 8), 5);
+	v.b = full[2];
+	box_set(&v, UIPC_BOX_TAKING, dead);
+	/* the box after the last message, as a filler killed leaves it */
+	v.b = full[4] + 1 == box_at(&v, UIPC_MSG_RING) ? box_at(&v, 0) : full[4] + 1;
+	w = v.b->word;
+	cr_assert_eq(w & UIPC_BOX_STATE, UIPC_BOX_EMPTY);
+	box_set(&v, UIPC_BOX_FILLING, dead);
+	v.b->len = 2;
+	memcpy(v.b->data, "no", 2);
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, 5);
+	cr_assert_eq(ds.msg_cbytes, 10);
+	for (int i = 0; i < 5; i++)
+		ring_expect(id, i, 1);
+	box_none(id, 0);
+	/* and the ring works again */
+	ring_send_n(id, 5, 3, 1, 1);
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL);
+	for (int i = 5; i < 8; i++)
+		ring_expect(id, i, 1);
+	box_done(&v, id);
+}
+
+/*
+ * A lock holder killed moving several messages out of the ring: each
+ * moved message is journalled with its box, so the next holder finds
+ * the rest ABSORBING and moves them after the ones before, in order.
+ */
+Test(crash, ring_absorber_killed)
+{
+	struct box_view v;
+	struct uipc_msgbox *full[8];
+	struct msqid_ds ds;
+	pid_t dead = dead_pid();
+	int id = box_queue(&v);
+
+	ring_turn(id, UIPC_MSG_RING - 1);
+	ring_send_n(id, 0, 4, 1, 1);
+	v.r->tail -= 8;
+	cr_assert_eq(ring_full_boxes(&v, full, 8), 4);
+	__atomic_store_n(&v.h->lock.word, (uint32_t)dead, __ATOMIC_SEQ_CST);
+	for (int i = 1; i < 4; i++) {
+		v.b = full[i];
+		box_set(&v, UIPC_BOX_ABSORBING, dead);
+	}
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));	/* takes the lock over */
+	cr_assert_eq(ds.msg_qnum, 4);
+	cr_assert_eq(ds.msg_cbytes, 8);
+	for (int i = 0; i < 4; i++)
+		ring_expect(id, i, 1);
+	box_none(id, 0);
+	box_done(&v, id);
+}
+
 /*
  * A sender of a long message killed while copying its text in (after the
  * message was queued, PENDING, with its fill record): the message was
