@@ -272,7 +272,9 @@ struct uipc_msgfill {
  * the next to take, on lines of their own; k, how many positions may be
  * in use at once (so that k boxes stay within msg_qbytes); and open, set
  * by the lock holder that opens the ring, cleared by the one that closes
- * it once every box is CLOSED.
+ * it once every box is CLOSED.  A ring closed idle (nothing sent or
+ * received since it opened) reopens on the same positions if msg_qbytes
+ * is unchanged; otherwise on positions past every one used before.
  */
 #define UIPC_MSG_RING		32
 
@@ -280,7 +282,10 @@ struct uipc_msgring {
 	uint64_t tail;		/* next position to fill (hint) */
 	uint32_t k;		/* positions in use at most: 1..UIPC_MSG_RING */
 	uint32_t open;		/* boxes may be in use: close them first */
-	uint8_t pad0[48];
+	uint64_t qbytes;	/* msg_qbytes when the ring was last opened */
+	uint32_t idle;		/* closed with nothing sent or received */
+	uint32_t pad;
+	uint8_t pad0[32];
 	uint64_t head;		/* next position to take (hint) */
 	uint8_t pad1[56];
 };

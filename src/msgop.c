@@ -39,22 +39,29 @@
  * (struct uipc_msgwait) are woken to retry: the first matching receiver
  * when a message arrives, every sender when room is made.
  *
- * The box (struct uipc_msgbox, two cache lines) carries a message of up
- * to UIPC_MSG_BOX_DATA bytes with no lock while the queue is otherwise
- * empty and nobody waits: a send is one compare-and-swap into FILLING and
- * a release store of FULL, a receive one compare-and-swap into TAKING and
- * a store of EMPTY, so a ping-pong moves the box and nothing else.
- * The lock holder owns the rest: every locked path first closes the box
- * (box_close), moving a message in it to the queue, where it is the only
- * one, so the queue code never sees the box; the last unlock that leaves
- * the queue empty and waiter-free opens it again (box_reopen).  So a
- * message in the box is always the first and only one, which makes every
- * receive selector's choice simply "it, if its type matches".  A process
- * that dies in FILLING or TAKING is found out by the lock holder waiting
- * for it (box_await), and its step undone; a lock holder that dies moving
- * the message leaves ABSORBING, which the journal and the next holder
- * turn back into the box's message.  msgctl adds the box's message and
- * its newer pids and times to the queue's (msq_report).
+ * The ring (struct uipc_msgring: 32 boxes of two cache lines) carries
+ * messages of up to UIPC_MSG_BOX_DATA bytes with no lock while the queue
+ * proper is empty and nobody waits.  Messages take positions in the
+ * order sent, position p in box p % 32 on lap p / 32: a send is one
+ * compare-and-swap of the box at the tail from EMPTY into FILLING and a
+ * release store of FULL, a receive one compare-and-swap into TAKING and a
+ * store of EMPTY on the next lap, so a stream moves boxes and nothing
+ * else, and a full ring shows as a box still holding the lap before.
+ * Each process starts from where it last stepped (ring_start) and the
+ * shared head and tail are hints, moved every few positions.  The lock
+ * holder owns the rest: every locked path first closes the ring
+ * (ring_close), waiting out the steps in progress and moving its messages
+ * to the queue in position order (they are the queue's first), so the
+ * queue code never sees a box; the last unlock that leaves the queue
+ * empty and waiter-free opens it again (ring_reopen), on positions past
+ * every one used before.  A typed receive looks through the ring's
+ * messages as msg_find() looks through the queue.  A process that dies in
+ * FILLING or TAKING is found out by the lock holder waiting for it
+ * (box_await), and its step undone; a lock holder that dies moving the
+ * messages leaves ABSORBING, which the journal and the next holder turn
+ * back into messages moved in order.  msgctl closes the ring before it
+ * reports; the tools' views add the ring's messages and newer pids and
+ * times to the queue's (msq_report).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -430,7 +437,7 @@ static void flight_reap(struct obj *o);
 #define RING_FULL	2	/* ring_put(): k positions in use */
 #define RING_STEPS	(2 * UIPC_MSG_RING + 2)	/* boxes looked at per call */
 #define RING_HINT_EVERY	8	/* positions between moves of a shared hint */
-#define RING_AHEAD	(2 * UIPC_MSG_RING)	/* the most a hint lags by */
+#define RING_AHEAD	(2 * UIPC_MSG_RING)	/* a guess trusted this far past a hint */
 #define RING_SKIP	(4 * UIPC_MSG_RING)	/* positions a reopen skips */
 
 static inline struct uipc_msgbox *ring_box(struct obj *o, uint64_t pos)
@@ -534,22 +541,20 @@ static int ring_put(struct obj *o, long mtype, const void *text, size_t len,
 {
 	struct uipc_msgring *r = o->u.msg.ring;
 	const struct proc_self *me = proc_self();
-	/* acquire: k and the boxes as of the reopen that set tail */
+	/* acquire: k and the limit as of the reopen that set tail */
 	uint64_t t = ring_start(load_acquire(&r->tail),
 				READ_ONCE(o->u.msg.tail_seen));
 	uint64_t qb = READ_ONCE(o->u.msg.q->qbytes);
 	uint64_t k = READ_ONCE(r->k), h;
 	uint8_t tmp[UIPC_MSG_BOX_DATA];
 
-	/* k boxes of UIPC_MSG_BOX_DATA bytes fit msg_qbytes, or k is 1 */
-	if (len > qb || qb < 1)
-		return RING_CLOSED;
 	memcpy(tmp, text, len);
 	for (int i = 0; i < RING_STEPS; i++) {
 		struct uipc_msgbox *b = ring_box(o, t);
 		uint64_t w = load_acquire(&b->word), lap = POS_LAP(t), nw;
 
-		if (BOX_ST(w) >= UIPC_BOX_CLOSED)
+		/* k boxes of UIPC_MSG_BOX_DATA bytes fit msg_qbytes, or k is 1 */
+		if (BOX_ST(w) >= UIPC_BOX_CLOSED || len > qb || qb < 1)
 			return RING_CLOSED;
 		if (BOX_LAP(w) == LAP_ADD(lap, 1) ||
 		    (BOX_LAP(w) == lap && BOX_ST(w) != UIPC_BOX_EMPTY)) {
@@ -565,7 +570,11 @@ static int ring_put(struct obj *o, long mtype, const void *text, size_t len,
 				*wp = w;
 				return RING_FULL;
 			}
-			t = load_acquire(&r->tail);	/* we fell behind */
+			/* we fell behind, or the ring was reopened: the
+			 * limit with the tail */
+			t = load_acquire(&r->tail);
+			qb = READ_ONCE(o->u.msg.q->qbytes);
+			k = READ_ONCE(r->k);
 			continue;
 		}
 		/*
@@ -600,86 +609,100 @@ static int ring_put(struct obj *o, long mtype, const void *text, size_t len,
 }
 
 /*
- * Fast msgrcv: take the message to receive from the ring, looking from
- * its head through the messages there (a typed receive passes over
- * others, as the queue's search does).  Returns the bytes received,
- * BOX_WAIT (none for us yet: the box where the next message comes and
- * its word in *@bp and *@wp), or BOX_MISS (the queue decides: closed, or
- * an error to report).
+ * Fast msgrcv: take the ring's first message if it is the one to
+ * receive.  Returns the bytes received, BOX_WAIT (none for us yet: the
+ * box where the next message comes and its word in *@bp and *@wp; with
+ * *@endp true if that box is EMPTY, so that the ring holds nothing for
+ * us), or BOX_MISS (the queue decides: closed, the message wanted is not
+ * the first, or an error to report).  Receives from the ring go in
+ * position order only, so that its head moves on with them and its
+ * newest receive is the last one made.
  */
 static long ring_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 		      long msgtyp, int flags, struct uipc_msgbox **bp,
-		      uint64_t *wp)
+		      uint64_t *wp, bool *endp)
 {
 	struct uipc_msgring *r = o->u.msg.ring;
 	const struct proc_self *me = proc_self();
 	uint8_t tmp[UIPC_MSG_BOX_DATA];
 	uint64_t h = ring_start(load_acquire(&r->head),
 				READ_ONCE(o->u.msg.head_seen)), pos = h, w, lap;
-	struct uipc_msgbox *b, *best = NULL;
-	int64_t type, best_type = 0;
-	uint64_t best_w = 0, best_pos = 0;
+	uint64_t first_w = 0;
+	struct uipc_msgbox *b, *first = NULL;
+	int64_t type, first_type = 0;
+	bool others = false, filling = false;
 	size_t len;
 	int steps = 0;
 
+	*endp = false;
 	for (;; pos++) {
 		if (++steps > RING_STEPS)
 			return BOX_MISS;
+		if (first && pos - h >= UIPC_MSG_RING)
+			break;		/* a full ring, all seen */
 		b = ring_box(o, pos);
 		w = load_acquire(&b->word);
 		lap = POS_LAP(pos);
 		if (BOX_ST(w) >= UIPC_BOX_CLOSED)
 			return BOX_MISS;
-		if (BOX_LAP(w) == LAP_ADD(lap, 1) ||
-		    (BOX_LAP(w) == lap && BOX_ST(w) == UIPC_BOX_TAKING)) {
-			/* position pos is taken */
-			if (pos == h)
-				h++;
+		if (!first && (BOX_LAP(w) == LAP_ADD(lap, 1) ||
+			       (BOX_LAP(w) == lap && BOX_ST(w) == UIPC_BOX_TAKING))) {
+			h = pos + 1;	/* position pos is taken */
 			continue;
 		}
 		if (BOX_LAP(w) != lap) {
+			if (first)
+				break;	/* taken behind us: enough seen */
 			/* we fell behind: start again */
-			best = NULL;
 			pos = h = load_acquire(&r->head);
 			pos--;
 			continue;
 		}
-		if (BOX_ST(w) != UIPC_BOX_FULL)
-			break;		/* EMPTY or FILLING: the end, for now */
+		if (BOX_ST(w) != UIPC_BOX_FULL) {
+			/* EMPTY or FILLING: the end, for now */
+			*endp = BOX_ST(w) == UIPC_BOX_EMPTY;
+			filling = !*endp;
+			break;
+		}
 		/* stable while the word is (only FILLING writes them) */
 		type = READ_ONCE(b->type);
-		if (!type_matches(type, msgtyp, flags))
-			continue;
-		if (msgtyp >= 0) {
-			best = b;
-			best_w = w;
-			best_pos = pos;
-			best_type = type;
-			break;		/* the first that matches */
-		}
-		if (!best || type < best_type) {
-			best = b;	/* the first of the lowest type */
-			best_w = w;
-			best_pos = pos;
-			best_type = type;
-		}
-		if (pos - h >= UIPC_MSG_RING)
+		if (!first) {
+			first = b;
+			first_w = w;
+			first_type = type;
+			/* the first message is it, or the lowest type is
+			 * to be found among them all */
+			if (msgtyp >= 0 || !type_matches(type, msgtyp, flags))
+				break;
+		} else if (type < first_type && type_matches(type, msgtyp, flags)) {
+			others = true;	/* a lower type further on */
 			break;
+		}
 	}
-	/*
-	 * Nothing for us yet, or a send in progress before messages we
-	 * have not seen: it may hold the lowest type.  (A first match
-	 * before a send in progress is the first: that send takes effect
-	 * after this receive.)
-	 */
-	if (!best || (msgtyp < 0 && BOX_ST(w) == UIPC_BOX_FILLING)) {
-		*bp = b;
+	if (!first) {
+		*bp = b;	/* nothing yet */
 		*wp = w;
 		return BOX_WAIT;
 	}
-	b = best;
-	w = best_w;
-	lap = POS_LAP(best_pos);
+	if (!type_matches(first_type, msgtyp, flags)) {
+		if (msgtyp < 0)
+			return BOX_MISS;	/* the queue finds the lowest */
+		/* another's message first (say, our own on its way to a
+		 * partner): it may soon be taken */
+		*bp = first;
+		*wp = first_w;
+		return BOX_WAIT;
+	}
+	/*
+	 * The lowest type: the first only if no later message has a lower
+	 * one, and no send in progress may bring one (a send that ends
+	 * after ours began is no later than the messages behind it).
+	 */
+	if (msgtyp < 0 && (others || filling))
+		return BOX_MISS;
+	b = first;
+	w = first_w;
+	lap = POS_LAP(h);
 	len = READ_ONCE(b->len);
 	if (len > UIPC_MSG_BOX_DATA)
 		return BOX_MISS;	/* corrupt: the lock holder drops it */
@@ -688,30 +711,28 @@ static long ring_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 	if (!cas(&b->word, &w, box_next(w, UIPC_BOX_TAKING, lap, 0,
 					 (uint32_t)me->pid))) {
 		*bp = b;	/* taken or closed under us: look again */
-		*wp = best_w;
+		*wp = first_w;
 		return BOX_WAIT;
 	}
-	if (READ_ONCE(b->type) != best_type || READ_ONCE(b->len) != len) {
+	if (READ_ONCE(b->type) != first_type || READ_ONCE(b->len) != len) {
 		/* the lap came round (2^25 laps while we slept) */
-		store_release(&b->word, best_w);
+		store_release(&b->word, first_w);
 		return BOX_MISS;
-	}
-	if (best_pos == h) {
-		/* every position before h + 1 is taken */
-		WRITE_ONCE(o->u.msg.head_seen, h + 1);
-		if ((h + 1) % RING_HINT_EVERY == 0 ||
-		    READ_ONCE(r->k) < UIPC_MSG_RING)
-			ring_advance(&r->head, h + 1);
 	}
 	WRITE_ONCE(b->start, (uint32_t)me->start);
 	box_data_out(tmp, b, len);
-	box_publish(b, box_next(best_w, UIPC_BOX_TAKING, lap, 0,
+	box_publish(b, box_next(first_w, UIPC_BOX_TAKING, lap, 0,
 				(uint32_t)me->pid),
 		    UIPC_BOX_EMPTY, LAP_ADD(lap, 1), UIPC_BOX_RPEND,
 		    UIPC_BOX_RSEL, b->rpid, b->rtime, &b->rcpu);
+	/* every position before h + 1 is taken; the hint moves after the
+	 * box is EMPTY, so that k boxes in use stay k */
+	WRITE_ONCE(o->u.msg.head_seen, h + 1);
+	if ((h + 1) % RING_HINT_EVERY == 0 || READ_ONCE(r->k) < UIPC_MSG_RING)
+		ring_advance(&r->head, h + 1);
 	if (len > msgsz)
 		len = msgsz;	/* MSG_NOERROR */
-	mb->mtype = (long)best_type;
+	mb->mtype = (long)first_type;
 	memcpy(mb->mtext, tmp, len);
 	return (long)len;
 }
@@ -727,7 +748,8 @@ static uint32_t box_partner(struct obj *o, const uint32_t *cpu)
 /*
  * Fast msgrcv with a moment's patience: while the ring stays open and our
  * partner runs on another CPU, watch the head's box for the message.
- * Returns the bytes received or BOX_MISS.
+ * Returns the bytes received, -ENOMSG (IPC_NOWAIT, and the ring open
+ * and empty) or BOX_MISS.
  */
 static long ring_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
 		      long msgtyp, int flags)
@@ -735,10 +757,18 @@ static long ring_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
 	for (int i = 0;; i++) {
 		struct uipc_msgbox *b;
 		uint64_t w, seq = READ_ONCE(o->u.msg.q->opseq);
-		long r = ring_take(o, mb, msgsz, msgtyp, flags, &b, &w);
+		bool end;
+		long r = ring_take(o, mb, msgsz, msgtyp, flags, &b, &w, &end);
 
 		if (r != BOX_WAIT)
 			return r;
+		/*
+		 * The ring holds nothing and was open when we found its end,
+		 * so the queue proper was empty: no message, with no lock
+		 * taken (which would close and reopen the ring).
+		 */
+		if (end && (flags & IPC_NOWAIT))
+			return -ENOMSG;
 		if ((flags & IPC_NOWAIT) || i == BOX_SPINS ||
 		    !wt_spin2(&b->word, w, &o->u.msg.q->opseq, seq,
 			      box_partner(o, &b->scpu)))
@@ -767,8 +797,12 @@ static int ring_send(struct obj *o, long mtype, const void *text, size_t len,
 
 /*
  * Wait until box @b leaves FILLING or TAKING (@w); if its owner died
- * there, undo the step: FILLING goes back to EMPTY (the send never
- * happened), TAKING to FULL (nor did the receive).  Lock held.
+ * there, undo the step, straight into the state ring_close() wants, so
+ * that no fast path can use the box in between (a sender filling a dead
+ * sender's position after later ones would break the order): FILLING
+ * becomes CLOSED (the send never happened), TAKING becomes ABSORBING
+ * (nor did the receive: the message goes to the queue in its place).
+ * Lock held; for ring_close() only.
  */
 static uint64_t box_await(struct uipc_msgbox *b, uint64_t w)
 {
@@ -787,8 +821,9 @@ static uint64_t box_await(struct uipc_msgbox *b, uint64_t w)
 			if (READ_ONCE(b->word) == w &&
 			    !proc_alive((pid_t)BOX_PID(w), start)) {
 				uint64_t nw = box_next(w, BOX_ST(w) == UIPC_BOX_FILLING ?
-						       UIPC_BOX_EMPTY : UIPC_BOX_FULL,
-						       BOX_LAP(w), 0, BOX_PID(w));
+						       UIPC_BOX_CLOSED :
+						       UIPC_BOX_ABSORBING, BOX_LAP(w),
+						       0, (uint32_t)proc_self()->pid);
 
 				/*
 				 * start first: were we to die after opening
@@ -922,7 +957,7 @@ static void ring_close(struct obj *o)
 						LAP_ADD(BOX_LAP(w), 1), 0, 0));
 	}
 	/* the newest statistics, and the flags cleared: one transaction */
-	if (!jn_room(&o->jc, 8 + UIPC_MSG_RING))
+	if (!jn_room(&o->jc, 10 + UIPC_MSG_RING))
 		jn_commit(&o->jc);
 	if (skey) {
 		struct uipc_msgbox *b = &o->u.msg.box[sbox];
@@ -945,6 +980,7 @@ static void ring_close(struct obj *o)
 		if (w & BOX_FLAGS)
 			jw64(&o->jc, &o->u.msg.box[i].word, w & ~BOX_FLAGS);
 	}
+	jw32(&o->jc, &r->idle, !skey && !rkey && !n);
 	jw32(&o->jc, &r->open, 0);
 }
 
@@ -968,8 +1004,9 @@ static bool msg_has_waiters(struct obj *o)
  * into.  The journal is committed first: a rollback must never write a
  * box once fast paths may change it.  The positions start RING_SKIP past
  * the old tail hint, beyond every position used before (the hint lags by
- * less than RING_AHEAD), so that a sender or receiver that read the old
- * one finds no box on its lap, and ring_start() drops what it saw.
+ * less than RING_SKIP: it is moved every RING_HINT_EVERY positions), so
+ * that a sender or receiver that read the old one finds no box on its
+ * lap, and ring_start() drops what it saw.
  */
 static void ring_reopen(struct obj *o)
 {
@@ -995,9 +1032,18 @@ static void ring_reopen(struct obj *o)
 	k = qb / UIPC_MSG_BOX_DATA;
 	k = k < 1 ? 1 : k > UIPC_MSG_RING ? UIPC_MSG_RING : k;
 	jn_commit(&o->jc);
-	p = READ_ONCE(r->tail) + RING_SKIP;
+	/*
+	 * Positions past every one used before, unless nothing was: then
+	 * a process that read the last opening's tail and limit may go on
+	 * (the same ring, still empty), and a queue polled by empty
+	 * receives or msgctl does not wear the laps round.
+	 */
+	p = READ_ONCE(r->tail);
+	if (!READ_ONCE(r->idle) || READ_ONCE(r->qbytes) != qb)
+		p += RING_SKIP;
 	/* open first: a death from here on leaves boxes for a close */
 	WRITE_ONCE(r->open, 1);
+	WRITE_ONCE(r->qbytes, qb);
 	WRITE_ONCE(r->k, (uint32_t)k);
 	WRITE_ONCE(r->head, p);
 	WRITE_ONCE(o->u.msg.head_seen, p);

@@ -1333,6 +1333,74 @@ Test(crash, ring_typed_receives)
 	box_done(&v, id);
 }
 
+/* The lowest type is found behind the first message, and a typed
+ * receive behind another's message leaves msg_lrpid to the last receiver. */
+static int ring_child_take_type2(void *arg)
+{
+	struct t_msg m;
+
+	return uipc_msgrcv((int)(intptr_t)arg, &m, sizeof(m.mtext), 2,
+			   IPC_NOWAIT) == 2 ? 0 : 1;
+}
+
+Test(crash, ring_lowest_type_and_last_receiver)
+{
+	struct box_view v;
+	struct msqid_ds ds;
+	struct t_msg m;
+	pid_t child;
+	int id = box_queue(&v);
+
+	box_send(id, 3, "m3");
+	box_send(id, 1, "m1");
+	cr_assert_eq(uipc_msgrcv(id, &m, sizeof(m.mtext), -5, IPC_NOWAIT), 2);
+	cr_assert_eq(m.mtype, 1, "msgtyp -5 took type %ld", m.mtype);
+	box_expect(id, 3, "m3", IPC_NOWAIT);
+	box_none(id, 0);
+	/* a child takes the second message, then we take the first */
+	box_send(id, 1, "m1");
+	box_send(id, 2, "m2");
+	child = t_spawn(ring_child_take_type2, (void *)(intptr_t)id);
+	t_wait_ok(child);
+	box_expect(id, 1, "m1", IPC_NOWAIT);
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_lrpid, getpid(), "msg_lrpid %d: not the last "
+		     "receiver (%d; the child was %d)", (int)ds.msg_lrpid,
+		     (int)getpid(), (int)child);
+	box_done(&v, id);
+}
+
+/*
+ * Polling an empty queue, by receives with IPC_NOWAIT or by msgctl,
+ * leaves the ring where it is: open, on the same positions (a close and
+ * reopen per poll used to move them 128 on, and the laps would come round
+ * in seconds).
+ */
+Test(crash, polling_an_empty_queue_leaves_the_ring_in_place)
+{
+	struct box_view v;
+	struct msqid_ds ds;
+	int id = box_queue(&v);
+	uint64_t tail;
+
+	box_send(id, 1, "x");
+	box_expect(id, 1, "x", 0);
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));	/* settles the send */
+	tail = __atomic_load_n(&v.r->tail, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 1000; i++) {
+		box_none(id, 0);
+		assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	}
+	cr_assert_eq(__atomic_load_n(&v.r->tail, __ATOMIC_SEQ_CST), tail,
+		     "the ring moved on %llu positions",
+		     (unsigned long long)(v.r->tail - tail));
+	cr_assert_eq(v.r->open, 1);
+	box_send(id, 2, "y");
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL, "still through the ring");
+	box_expect(id, 2, "y", 0);
+	box_done(&v, id);
+}
+
 /*
  * Deaths in the middle of the ring: a receiver killed taking the third
  * message, a sender killed filling a box after the fifth.  The lock
