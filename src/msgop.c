@@ -54,10 +54,10 @@
  * to the queue in position order (they are the queue's first), so the
  * queue code never sees a box; the last unlock that leaves the queue
  * empty and waiter-free opens it again (ring_reopen), on positions past
- * every one used before.  A typed receive looks through the ring's
- * messages as msg_find() looks through the queue.  A process that dies in
- * FILLING or TAKING is found out by the lock holder waiting for it
- * (box_await), and its step undone; a lock holder that dies moving the
+ * every one used before.  Receives from the ring take its first message
+ * only; one that wants a later message goes to the queue.  A process
+ * that dies in FILLING or TAKING is found out by the lock holder waiting
+ * for it (box_await), and its step undone; a lock holder that dies moving the
  * messages leaves ABSORBING, which the journal and the next holder turn
  * back into messages moved in order.  msgctl closes the ring before it
  * reports; the tools' views add the ring's messages and newer pids and
