@@ -1286,6 +1286,37 @@ static int ring_full_boxes(struct box_view *v, struct uipc_msgbox **out,
 }
 
 /*
+ * A new queue with @n messages m0.. in the ring, its positions turned
+ * @turn on first (so that they wrap round), its tail hint lagging as far
+ * as it may; the boxes holding them in *@full, oldest first.
+ */
+static int ring_with(struct box_view *v, int turn, int n,
+		     struct uipc_msgbox **full)
+{
+	int id = box_queue(v);
+
+	ring_turn(id, turn);
+	ring_send_n(id, 0, n, 1, 1);
+	v->r->tail -= 8;
+	cr_assert_eq(ring_full_boxes(v, full, 8), n);
+	return id;
+}
+
+/* msgctl counts messages m0..m<n - 1> (single digits), and they come
+ * out in order, and nothing after them. */
+static void ring_expect_all(int id, int n)
+{
+	struct msqid_ds ds;
+
+	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+	cr_assert_eq(ds.msg_qnum, (msgqnum_t)n);
+	cr_assert_eq(ds.msg_cbytes, (msglen_t)(2 * n));
+	for (int i = 0; i < n; i++)
+		ring_expect(id, i, 1);
+	box_none(id, 0);
+}
+
+/*
  * Messages sent with nobody receiving fill the ring, then the queue
  * behind it: msgctl counts them all, and they come out in order,
  * through typed receives too.
@@ -1411,15 +1442,10 @@ Test(crash, ring_deaths_mid_ring_keep_the_order)
 {
 	struct box_view v;
 	struct uipc_msgbox *full[8];
-	struct msqid_ds ds;
 	pid_t dead = dead_pid();
-	int id = box_queue(&v);
+	int id = ring_with(&v, UIPC_MSG_RING - 2, 5, full);
 	uint64_t w;
 
-	ring_turn(id, UIPC_MSG_RING - 2);
-	ring_send_n(id, 0, 5, 1, 1);
-	v.r->tail -= 8;		/* a hint lagging as far as it may */
-	cr_assert_eq(ring_full_boxes(&v, full, 8), 5);
 	v.b = full[2];
 	box_set(&v, UIPC_BOX_TAKING, dead);
 	/* the box after the last message, as a filler killed leaves it */
@@ -1429,12 +1455,7 @@ Test(crash, ring_deaths_mid_ring_keep_the_order)
 	box_set(&v, UIPC_BOX_FILLING, dead);
 	v.b->len = 2;
 	memcpy(v.b->data, "no", 2);
-	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
-	cr_assert_eq(ds.msg_qnum, 5);
-	cr_assert_eq(ds.msg_cbytes, 10);
-	for (int i = 0; i < 5; i++)
-		ring_expect(id, i, 1);
-	box_none(id, 0);
+	ring_expect_all(id, 5);
 	/* and the ring works again */
 	ring_send_n(id, 5, 3, 1, 1);
 	cr_assert_eq(box_state(&v), UIPC_BOX_FULL);
@@ -1452,25 +1473,15 @@ Test(crash, ring_absorber_killed)
 {
 	struct box_view v;
 	struct uipc_msgbox *full[8];
-	struct msqid_ds ds;
 	pid_t dead = dead_pid();
-	int id = box_queue(&v);
+	int id = ring_with(&v, UIPC_MSG_RING - 1, 4, full);
 
-	ring_turn(id, UIPC_MSG_RING - 1);
-	ring_send_n(id, 0, 4, 1, 1);
-	v.r->tail -= 8;
-	cr_assert_eq(ring_full_boxes(&v, full, 8), 4);
 	__atomic_store_n(&v.h->lock.word, (uint32_t)dead, __ATOMIC_SEQ_CST);
 	for (int i = 1; i < 4; i++) {
 		v.b = full[i];
 		box_set(&v, UIPC_BOX_ABSORBING, dead);
 	}
-	assert_ok(uipc_msgctl(id, IPC_STAT, &ds));	/* takes the lock over */
-	cr_assert_eq(ds.msg_qnum, 4);
-	cr_assert_eq(ds.msg_cbytes, 8);
-	for (int i = 0; i < 4; i++)
-		ring_expect(id, i, 1);
-	box_none(id, 0);
+	ring_expect_all(id, 4);		/* takes the lock over */
 	box_done(&v, id);
 }
 
