@@ -611,16 +611,16 @@ static int ring_put(struct obj *o, long mtype, const void *text, size_t len,
 /*
  * Fast msgrcv: take the ring's first message if it is the one to
  * receive.  Returns the bytes received, BOX_WAIT (none for us yet: the
- * box where the next message comes and its word in *@bp and *@wp; with
- * *@endp true if that box is EMPTY, so that the ring holds nothing for
- * us), or BOX_MISS (the queue decides: closed, the message wanted is not
+ * box to watch, its word and the CPU hint of the one who will change it
+ * in *@bp, *@wp and *@cpup; with *@endp true if that box is EMPTY, so
+ * that the ring holds nothing for us), or BOX_MISS (the queue decides: closed, the message wanted is not
  * the first, or an error to report).  Receives from the ring go in
  * position order only, so that its head moves on with them and its
  * newest receive is the last one made.
  */
 static long ring_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 		      long msgtyp, int flags, struct uipc_msgbox **bp,
-		      uint64_t *wp, bool *endp)
+		      uint64_t *wp, bool *endp, const uint32_t **cpup)
 {
 	struct uipc_msgring *r = o->u.msg.ring;
 	const struct proc_self *me = proc_self();
@@ -670,27 +670,40 @@ static long ring_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 			first = b;
 			first_w = w;
 			first_type = type;
-			/* the first message is it, or the lowest type is
-			 * to be found among them all */
-			if (msgtyp >= 0 || !type_matches(type, msgtyp, flags))
+			/* it; or none of the lowest; else look on */
+			if (type_matches(type, msgtyp, flags) ? msgtyp >= 0 :
+			    msgtyp < 0)
 				break;
-		} else if (type < first_type && type_matches(type, msgtyp, flags)) {
-			others = true;	/* a lower type further on */
+		} else if (type_matches(type, msgtyp, flags) &&
+			   (msgtyp >= 0 || type < first_type)) {
+			others = true;	/* ours further on, or a lower type */
 			break;
 		}
 	}
 	if (!first) {
-		*bp = b;	/* nothing yet */
+		*bp = b;	/* nothing yet: its sender is the one to watch */
 		*wp = w;
+		*cpup = &b->scpu;
 		return BOX_WAIT;
 	}
 	if (!type_matches(first_type, msgtyp, flags)) {
-		if (msgtyp < 0)
-			return BOX_MISS;	/* the queue finds the lowest */
-		/* another's message first (say, our own on its way to a
-		 * partner): it may soon be taken */
-		*bp = first;
-		*wp = first_w;
+		if (msgtyp < 0 || others)
+			return BOX_MISS;	/* the queue finds it */
+		/*
+		 * Another's message first (say, our own on its way to a
+		 * partner), none for us behind it: ours comes at the end,
+		 * where its sender is the one to watch; in a full ring,
+		 * the first is, and its receiver.
+		 */
+		if (*endp || filling) {
+			*bp = b;
+			*wp = w;
+			*cpup = &b->scpu;
+		} else {
+			*bp = first;
+			*wp = first_w;
+			*cpup = &first->rcpu;
+		}
 		return BOX_WAIT;
 	}
 	/*
@@ -712,6 +725,7 @@ static long ring_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 					 (uint32_t)me->pid))) {
 		*bp = b;	/* taken or closed under us: look again */
 		*wp = first_w;
+		*cpup = &b->rcpu;
 		return BOX_WAIT;
 	}
 	if (READ_ONCE(b->type) != first_type || READ_ONCE(b->len) != len) {
@@ -756,9 +770,11 @@ static long ring_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
 {
 	for (int i = 0;; i++) {
 		struct uipc_msgbox *b;
+		const uint32_t *cpu;
 		uint64_t w, seq = READ_ONCE(o->u.msg.q->opseq);
 		bool end;
-		long r = ring_take(o, mb, msgsz, msgtyp, flags, &b, &w, &end);
+		long r = ring_take(o, mb, msgsz, msgtyp, flags, &b, &w, &end,
+				   &cpu);
 
 		if (r != BOX_WAIT)
 			return r;
@@ -771,7 +787,7 @@ static long ring_recv(struct obj *o, struct msgbuf *mb, size_t msgsz,
 			return -ENOMSG;
 		if ((flags & IPC_NOWAIT) || i == BOX_SPINS ||
 		    !wt_spin2(&b->word, w, &o->u.msg.q->opseq, seq,
-			      box_partner(o, &b->scpu)))
+			      box_partner(o, cpu)))
 			return BOX_MISS;
 	}
 }

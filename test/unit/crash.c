@@ -1428,6 +1428,14 @@ Test(crash, polling_an_empty_queue_leaves_the_ring_in_place)
 	cr_assert_eq(v.r->open, 1);
 	box_send(id, 2, "y");
 	cr_assert_eq(box_state(&v), UIPC_BOX_FULL, "still through the ring");
+	/* a receive of another type finds nothing for it, and moves nothing */
+	for (int i = 0; i < 100; i++) {
+		struct t_msg m;
+
+		cr_assert_eq(uipc_msgrcv(id, &m, sizeof(m.mtext), 3, IPC_NOWAIT), -1);
+		cr_assert_eq(errno, ENOMSG);
+	}
+	cr_assert_eq(box_state(&v), UIPC_BOX_FULL, "the ring was closed");
 	box_expect(id, 2, "y", 0);
 	box_done(&v, id);
 }
