@@ -22,6 +22,8 @@
  *       the end shm_nattch equals the attachments still alive (only the
  *       test's own), removed segments and their files are gone.
  */
+#include <sched.h>
+
 #include "helpers.h"
 
 TestSuite(torture, .init = t_setup, .fini = t_teardown, .timeout = 240);
@@ -940,4 +942,167 @@ Test(torture, shm_attach_fork_exec_kill, .timeout = 300)
 			t_assert_shm_gone(C->ids[s]);
 		}
 	cr_assert_eq(t_ns_count(NULL), 0, "left:%s", t_ns_list(NULL));
+}
+
+/* -------------------------- the ring under msgctl and typed receivers */
+
+/*
+ * No kills here: three senders stream small messages of their own type
+ * (sender s sends type s + 1, 8 to 48 bytes) while four receivers take
+ * them (msgtyp 0 blocking, -2 blocking, 3 blocking, 0 with IPC_NOWAIT)
+ * and a fifth process calls IPC_STAT without pause and IPC_SET every 50
+ * calls, switching msg_qbytes between 100 (a ring of one box) and 16384,
+ * until it has done so RS_SETS times.
+ * Every message arrives exactly once, whole, and each receiver sees each
+ * sender's messages in the order sent.
+ */
+#define RS_SEND		3
+#define RS_PER		2000000	/* messages a sender sends at most */
+#define RS_SETS		100	/* IPC_SETs after which senders stop */
+#define RS_RECV		4
+
+struct rs_msg {
+	long mtype;
+	uint32_t s, seq;
+	uint8_t fill[40];
+};
+
+struct rs_state {
+	uint8_t got[RS_SEND][RS_PER];
+	uint32_t sent[RS_SEND];
+	int stop;		/* 1: msgctl stops; 2: receivers stop */
+	uint32_t sets;		/* IPC_SETs done (RS_SETS: senders stop) */
+	char why[160];
+};
+
+static struct rs_state *RS;
+
+/* @fmt: up to three %u, for @a, @b, @c */
+static void rs_fail(const char *fmt, uint32_t a, uint32_t b, uint32_t c)
+{
+	snprintf(RS->why, sizeof(RS->why), fmt, a, b, c);
+	_exit(1);
+}
+
+static void rs_got(const struct rs_msg *m, ssize_t n, uint32_t *last)
+{
+	if (m->s >= RS_SEND || m->seq >= RS_PER || m->mtype != (long)m->s + 1 ||
+	    n != (ssize_t)(8 + (m->seq % 5) * 10) ||
+	    (n > 8 && m->fill[0] != (uint8_t)m->seq))
+		rs_fail("corrupt: sender %u seq %u, %u bytes", m->s, m->seq,
+			(uint32_t)n);
+	if (__atomic_fetch_add(&RS->got[m->s][m->seq], 1, __ATOMIC_SEQ_CST))
+		rs_fail("sender %u seq %u received twice", m->s, m->seq, 0);
+	if (last) {
+		if (last[m->s] != UINT32_MAX && m->seq <= last[m->s])
+			rs_fail("sender %u: seq %u after %u", m->s, m->seq,
+				last[m->s]);
+		last[m->s] = m->seq;
+	}
+}
+
+static void rs_sender(int id, uint32_t s)
+{
+	struct rs_msg m = { .mtype = s + 1, .s = s };
+
+	for (uint32_t i = 0; i < RS_PER &&
+	     __atomic_load_n(&RS->sets, __ATOMIC_RELAXED) < RS_SETS; i++) {
+		m.seq = i;
+		m.fill[0] = (uint8_t)i;
+		if (uipc_msgsnd(id, &m, 8 + (i % 5) * 10, 0) != 0)
+			rs_fail("msgsnd: errno %u", (uint32_t)errno, 0, 0);
+		__atomic_store_n(&RS->sent[s], i + 1, __ATOMIC_RELEASE);
+	}
+	_exit(0);
+}
+
+static void rs_receiver(int id, int r)
+{
+	static const long typ[RS_RECV] = { 0, -2, 3, 0 };
+	int flags = r == 3 ? IPC_NOWAIT : 0;
+	uint32_t last[RS_SEND];
+	struct rs_msg m;
+
+	memset(last, 0xff, sizeof(last));
+	for (;;) {
+		struct timespec to = { 0, 10 * 1000 * 1000 };
+		ssize_t n = uipc_msgtimedrcv(id, &m, sizeof(m) - sizeof(long),
+					     typ[r], flags, &to);
+
+		if (n >= 0) {
+			rs_got(&m, n, last);
+			continue;
+		}
+		if (errno != EAGAIN && errno != ENOMSG)
+			rs_fail("msgrcv: errno %u", (uint32_t)errno, 0, 0);
+		if (__atomic_load_n(&RS->stop, __ATOMIC_ACQUIRE) == 2)
+			_exit(0);
+	}
+}
+
+static void rs_ctl(int id)
+{
+	struct msqid_ds ds;
+
+	for (uint32_t i = 0; !__atomic_load_n(&RS->stop, __ATOMIC_ACQUIRE); i++) {
+		if (uipc_msgctl(id, IPC_STAT, &ds) != 0)
+			rs_fail("IPC_STAT: errno %u", (uint32_t)errno, 0, 0);
+		if (i % 50 == 0) {
+			ds.msg_qbytes = (i / 50) % 2 ? 100 : 16384;
+			if (uipc_msgctl(id, IPC_SET, &ds) != 0)
+				rs_fail("IPC_SET: errno %u", (uint32_t)errno, 0, 0);
+			__atomic_fetch_add(&RS->sets, 1, __ATOMIC_RELAXED);
+		}
+		sched_yield();
+	}
+	_exit(0);
+}
+
+Test(torture, msg_ring_with_msgctl_and_typed_receivers, .timeout = 300)
+{
+	pid_t snd[RS_SEND], rcv[RS_RECV], ctl;
+	int id = (int)assert_ok(uipc_msgget(IPC_PRIVATE, 0600));
+	struct msqid_ds ds;
+	struct rs_msg m;
+	ssize_t n;
+
+	RS = t_shared(sizeof(*RS));
+	for (int s = 0; s < RS_SEND; s++)
+		if ((snd[s] = t_fork()) == 0)
+			rs_sender(id, (uint32_t)s);
+	for (int r = 0; r < RS_RECV; r++)
+		if ((rcv[r] = t_fork()) == 0)
+			rs_receiver(id, r);
+	if ((ctl = t_fork()) == 0)
+		rs_ctl(id);
+	for (int s = 0; s < RS_SEND; s++)
+		cr_assert_eq(t_wait_status(snd[s]), 0, "sender %d: %s (%s)", s,
+			     RS->why, RS->why[0] ? "" : "no receiver failed");
+	__atomic_store_n(&RS->stop, 1, __ATOMIC_RELEASE);
+	cr_assert_eq(t_wait_status(ctl), 0, "msgctl: %s", RS->why);
+	/* let the receivers drain what is left, then take the rest */
+	for (int t = 0; t < 500; t++) {
+		assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
+		if (!ds.msg_qnum)
+			break;
+		t_sleep_ms(10);
+	}
+	while ((n = uipc_msgrcv(id, &m, sizeof(m) - sizeof(long), 0,
+				IPC_NOWAIT)) >= 0)
+		rs_got(&m, n, NULL);
+	cr_assert_eq(errno, ENOMSG);
+	__atomic_store_n(&RS->stop, 2, __ATOMIC_RELEASE);
+	for (int r = 0; r < RS_RECV; r++)
+		cr_assert_eq(t_wait_status(rcv[r]), 0, "receiver %d: %s", r,
+			     RS->why);
+	cr_assert_geq(RS->sets, 10, "only %u IPC_SETs", RS->sets);
+	for (int s = 0; s < RS_SEND; s++) {
+		cr_assert_gt(RS->sent[s], 0);
+		for (uint32_t i = 0; i < RS_PER; i++)
+			cr_assert_eq(RS->got[s][i], i < RS->sent[s], "sender %d "
+				     "seq %u (of %u): received %d times", s, i,
+				     RS->sent[s], RS->got[s][i]);
+	}
+	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
+	munmap(RS, sizeof(*RS));
 }
