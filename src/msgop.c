@@ -126,6 +126,7 @@ static uint32_t box_place(uint32_t slots_off)
 int msq_init(struct obj *o, uint64_t qbytes)
 {
 	struct uipc_msq *q = (struct uipc_msq *)(o->base + o->hdr->body_off);
+	struct uipc_msgbox *box;
 	size_t body, journal, data = 0;
 	int err;
 
@@ -140,10 +141,9 @@ int msq_init(struct obj *o, uint64_t qbytes)
 	q->box_off = box_place(q->slots_off);
 	q->box_small = 1;
 	/* closed until the first unlock finds the queue empty */
+	box = (struct uipc_msgbox *)((struct uipc_msgring *)(o->base + q->box_off) + 1);
 	for (uint32_t i = 0; i < UIPC_MSG_RING; i++)
-		((struct uipc_msgbox *)(o->base + q->box_off +
-					sizeof(struct uipc_msgring)))[i].word =
-			UIPC_BOX_CLOSED;
+		box[i].word = UIPC_BOX_CLOSED;
 	for (uint32_t i = 0; i < MSG_NSLOTS; i++) {
 		err = wt_init(&((struct uipc_msgwait *)(o->base + q->slots_off) + i)->w);
 		if (err)
@@ -484,7 +484,9 @@ static inline void ring_advance(uint64_t *hint, uint64_t pos)
  * @times that @sel_bit does not name (a death before the store leaves the
  * current pair whole) and our CPU in *@cpu, then publish @state on @lap
  * with @pend set and @sel_bit flipped, so that the pair just written
- * becomes the current one.
+ * becomes the current one.  When the current pair holds our pid and this
+ * second already, and the CPU is the same, the box's second line is left
+ * alone (read, not written: it stays in both sides' caches).
  */
 static void box_publish(struct uipc_msgbox *b, uint64_t nw, uint64_t state,
 			uint64_t lap, uint64_t pend, uint64_t sel_bit,
@@ -613,8 +615,9 @@ static int ring_put(struct obj *o, long mtype, const void *text, size_t len,
  * receive.  Returns the bytes received, BOX_WAIT (none for us yet: the
  * box to watch, its word and the CPU hint of the one who will change it
  * in *@bp, *@wp and *@cpup; with *@endp true if that box is EMPTY, so
- * that the ring holds nothing for us), or BOX_MISS (the queue decides: closed, the message wanted is not
- * the first, or an error to report).  Receives from the ring go in
+ * that the ring holds nothing for us), or BOX_MISS (the queue decides:
+ * closed, the message wanted is not the first, or an error to report).
+ * Receives from the ring go in
  * position order only, so that its head moves on with them and its
  * newest receive is the last one made.
  */
