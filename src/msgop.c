@@ -617,9 +617,8 @@ static int ring_put(struct obj *o, long mtype, const void *text, size_t len,
  * in *@bp, *@wp and *@cpup; with *@endp true if that box is EMPTY, so
  * that the ring holds nothing for us), or BOX_MISS (the queue decides:
  * closed, the message wanted is not the first, or an error to report).
- * Receives from the ring go in
- * position order only, so that its head moves on with them and its
- * newest receive is the last one made.
+ * Receives from the ring go in position order only, so that its head
+ * moves on with them and its newest receive is the last one made.
  */
 static long ring_take(struct obj *o, struct msgbuf *mb, size_t msgsz,
 		      long msgtyp, int flags, struct uipc_msgbox **bp,
