@@ -123,7 +123,7 @@ static int rmid_stale(struct obj *o)
 			err = -EBUSY;
 		} else {
 			if (o->type == UIPC_T_MSG)
-				msq_rmid_locked(o);	/* closes the box */
+				msq_rmid_locked(o);	/* closes the ring */
 			ipc_remove_locked(ns, &rjc, o);
 		}
 	}

@@ -28,7 +28,7 @@ void msq_reopen(struct obj *o);
 void msq_rmid_locked(struct obj *o);
 void msq_rmid_after(struct obj *o);
 
-/* msgctl's counters and statistics, the box's message included */
+/* msgctl's counters and statistics, the ring's messages included */
 struct msq_report {
 	uint64_t qnum, cbytes;
 	uint32_t lspid, lrpid;

@@ -398,7 +398,7 @@ static int msg_wait(struct obj *o, uint32_t kind, long type, size_t size,
 
 	if (mw) {
 		wt_block(&oldmask);
-		ipc_obj_unlock(o);	/* a waiter: the box stays closed */
+		ipc_obj_unlock(o);	/* a waiter: the ring stays closed */
 		return msg_sleep(o, mw, deadline, &oldmask);
 	}
 	msq_unlock(o);

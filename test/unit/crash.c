@@ -727,10 +727,10 @@ Test(crash, torture_msg_with_kills, .timeout = 300)
 }
 
 /*
- * Messages of 16 to 72 bytes, which pass through the queue's lock-free
- * box whenever it is empty and nobody waits (so the receivers poll), and
- * kills more often: inside a fast send or
- * receive, or while a lock holder moves the box's message into the queue.
+ * Messages of 16 to 64 bytes, which pass through the queue's lock-free
+ * ring whenever the queue proper is empty and nobody waits (so the
+ * receivers poll), and kills more often: inside a fast send or receive,
+ * or while a lock holder moves the ring's messages into the queue.
  */
 Test(crash, torture_small_msg_with_kills, .timeout = 300)
 {
@@ -986,7 +986,7 @@ Test(crash, receiver_killed_in_copy_leaks_nothing, .timeout = 120)
 	assert_ok(uipc_msgctl(id, IPC_RMID, NULL));
 }
 
-/* ------------------------------------------ the box: deaths in its steps */
+/* ---------------------------- the ring's boxes: deaths in their steps */
 
 /*
  * A queue's ring of boxes (struct uipc_msgring), mapped from its file:
