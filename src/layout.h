@@ -182,7 +182,8 @@ struct uipc_msq {
 	uint64_t wseq;		/* FIFO counter for waiters */
 	uint32_t prev_cpu;	/* the last process to operate (last_pid) */
 	uint32_t last_pid;	/* and of the one before it */
-	uint64_t opseq;		/* sends + receives so far (spin hint) */
+	uint64_t opseq;		/* locked sends + receives and ring reopens
+				 * so far (spin hint) */
 	uint32_t slots_hw;	/* waiter slots ever used: scans stop here */
 	uint32_t nfree;		/* chunks on the free list */
 	uint32_t box_off;	/* offset of struct uipc_msgring (128-aligned),

@@ -1061,6 +1061,8 @@ static void ring_reopen(struct obj *o)
 		p += RING_SKIP;
 	/* open first: a death from here on leaves boxes for a close */
 	WRITE_ONCE(r->open, 1);
+	/* for spinners (the tail may stay put): something changed */
+	WRITE_ONCE(q->opseq, READ_ONCE(q->opseq) + 1);
 	WRITE_ONCE(r->qbytes, qb);
 	WRITE_ONCE(r->k, (uint32_t)k);
 	WRITE_ONCE(r->head, p);
@@ -1982,10 +1984,8 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			/* a sender may be about to deliver */
 			uint32_t pc = msg_partner_cpu(q);
 			uint64_t seq = READ_ONCE(q->opseq);
-			uint64_t rt;
 
 			msq_unlock(o);
-			rt = load_acquire(&o->u.msg.ring->tail);
 			if (box_ok && READ_ONCE(o->u.msg.ring->open)) {
 				/* reopened: the next small message comes there */
 				r = ring_recv(o, msgp, msgsz, msgtyp, msgflg);
@@ -1993,9 +1993,8 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 					ipc_obj_put(o);
 					return r;
 				}
-			} else if (!wt_spin2(&o->u.msg.ring->tail, rt,
-					     &q->opseq, seq, pc)) {
-				spins = MSG_SPINS;
+			} else if (!wt_spin(&q->opseq, 8, seq, pc)) {
+				spins = MSG_SPINS;	/* no send, nor a reopen */
 			}
 			msq_lock(o);
 			continue;
