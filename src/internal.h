@@ -195,6 +195,7 @@ struct obj {
 			uint64_t head_seen;	/* after our last receive (ring) */
 			uint64_t tail_seen;	/* after our last send (ring) */
 			uint32_t nchunks;
+			uint32_t hw_seen;	/* q->hw as last read (chunk()) */
 		} msg;
 		struct {
 			struct uipc_semset *set;
