@@ -1555,10 +1555,13 @@ static int fill_reap(struct obj *o)
 
 /*
  * Wait for the sender of the pending message @h (nchunks @hv) to copy it
- * in.  Lock held on entry and return; dropped while sleeping.  Spins
+ * in.  Lock held on entry and return; dropped while waiting.  Spins
  * while that sender runs on another CPU, then sleeps on the word for at
  * most MSG_FILL_NAP_NS at a time (counted in *@naps: from the first, the
- * caller asks whether the sender is still alive).
+ * caller asks whether the sender is still alive).  Either way the caller
+ * looks again: with the lock dropped, @h may be another's by then, and
+ * watching it or flagging it WAITED (which only a pending header takes)
+ * costs at most a spurious wakeup.
  */
 static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 		     int *naps, const struct timespec *deadline)
@@ -1566,7 +1569,14 @@ static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 	struct timespec nap;
 	bool sleep;
 
-	if (wt_spin(&h->nchunks, 4, hv, msg_partner_cpu(o->u.msg.q)))
+	uint32_t pc = msg_partner_cpu(o->u.msg.q);
+	bool changed;
+
+	/* not with the lock: the sender wants it for its next message */
+	msq_unlock(o);
+	changed = wt_spin(&h->nchunks, 4, hv, pc);
+	msq_lock(o);
+	if (changed)
 		return 0;
 	/*
 	 * The sender wakes the word's sleepers when it sees WAITED.  Set
