@@ -1554,30 +1554,33 @@ static int fill_reap(struct obj *o)
 }
 
 /*
- * Wait for the sender of the pending message @h (nchunks @hv) to copy it
- * in.  Lock held on entry and return; dropped while waiting.  Spins
- * while that sender runs on another CPU, then sleeps on the word for at
- * most MSG_FILL_NAP_NS at a time (counted in *@naps: from the first, the
- * caller asks whether the sender is still alive).  Either way the caller
- * looks again: with the lock dropped, @h may be another's by then, and
- * watching it or flagging it WAITED (which only a pending header takes)
- * costs at most a spurious wakeup.
+ * Wait for the sender of the pending message @h (nchunks @hv, both just
+ * checked by the caller under the lock) to copy it in.  Lock held on
+ * entry and return, dropped while waiting; the caller looks again after
+ * each call.  Calls alternate (*@spun): a spin while that sender runs on
+ * another CPU, without the lock, which the sender wants for its next
+ * message; then a sleep on the word for at most MSG_FILL_NAP_NS (counted
+ * in *@naps: from the first, the caller asks whether the sender is still
+ * alive).  The sleep flags the word WAITED before it unlocks, so only on
+ * a call that found the message pending with the lock held throughout:
+ * once the lock is dropped, @h may be some other message's text.
  */
 static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
-		     int *naps, const struct timespec *deadline)
+		     int *naps, bool *spun, const struct timespec *deadline)
 {
 	struct timespec nap;
 	bool sleep;
 
-	uint32_t pc = msg_partner_cpu(o->u.msg.q);
-	bool changed;
+	if (!*spun) {
+		uint32_t pc = msg_partner_cpu(o->u.msg.q);
 
-	/* not with the lock: the sender wants it for its next message */
-	msq_unlock(o);
-	changed = wt_spin(&h->nchunks, 4, hv, pc);
-	msq_lock(o);
-	if (changed)
+		*spun = true;
+		msq_unlock(o);
+		wt_spin(&h->nchunks, 4, hv, pc);
+		msq_lock(o);
 		return 0;
+	}
+	*spun = false;
 	/*
 	 * The sender wakes the word's sleepers when it sees WAITED.  Set
 	 * with the lock held: the message cannot be received, nor its
@@ -1904,6 +1907,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 	struct timespec deadline;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
 	int spins = 0, naps = 0;
+	bool fill_spun = false;
 	struct obj *o;
 	bool box_ok;
 	long r;
@@ -1970,7 +1974,7 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			if (hv & UIPC_MSG_PENDING) {
 				/* its sender still copies it in */
 				if (fill_owner(o, (uint32_t)link, naps > 0) > 0) {
-					r = fill_wait(o, h, hv, &naps,
+					r = fill_wait(o, h, hv, &naps, &fill_spun,
 						      timeout ? &deadline : NULL);
 					if (r)
 						break;

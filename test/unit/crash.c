@@ -20,6 +20,9 @@
  */
 #include <sched.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <linux/futex.h>
+#include <limits.h>
 
 #include "helpers.h"
 #include "../../src/layout.h"
@@ -1559,3 +1562,77 @@ static void fill_sender_killed(bool stat_first)
 
 Test(crash, fill_sender_killed_found_by_msgctl) { fill_sender_killed(true); }
 Test(crash, fill_sender_killed_found_by_a_receiver) { fill_sender_killed(false); }
+
+/*
+ * A receiver that reaches a long message its sender is still copying in
+ * waits for it without holding the lock, sleeps on the header flagged
+ * WAITED, gives up at its timeout with EAGAIN, and gets the message once
+ * the sender is done.  The "sender" is a live child that owns the fill
+ * record; the test finishes the fill as fill_finish() does.
+ */
+Test(crash, fill_waited_for_live_sender)
+{
+	struct box_view v;
+	struct t_msg m = { .mtype = 5 };
+	int id = box_queue(&v);
+	struct uipc_msq *q = (struct uipc_msq *)(void *)(v.base + v.h->body_off);
+	struct uipc_msghdr *mh;
+	struct uipc_msgfill *f;
+	uint32_t n, was;
+	pid_t owner, rcv;
+	int st;
+
+	memset(m.mtext, 'x', 2000);
+	assert_ok(uipc_msgsnd(id, &m, 2000, 0));
+	mh = (struct uipc_msghdr *)(void *)(v.base + q->chunks_off +
+					    (size_t)(q->head - 1) * UIPC_MSG_CHUNK);
+	f = (struct uipc_msgfill *)(void *)(v.base + q->slots_off +
+		64 * sizeof(struct uipc_msgwait) + 8 * sizeof(struct uipc_msgflight));
+	owner = fork();
+	cr_assert(owner >= 0);
+	if (owner == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	n = mh->nchunks;
+	f->first = q->head;
+	f->start = 0;
+	f->lspid = q->lspid;
+	f->stime = q->stime;
+	f->pid = (uint32_t)owner;
+	__atomic_store_n(&mh->nchunks, n | UIPC_MSG_PENDING, __ATOMIC_SEQ_CST);
+
+	/* pending with a live sender: a receiver waits (docs/differences.md),
+	 * and its timeout ends the wait */
+	cr_assert_eq(uipc_msgtimedrcv(id, &m, sizeof(m.mtext), 0, 0,
+				      &(struct timespec){ 0, 30000000 }), -1);
+	cr_assert_eq(errno, EAGAIN, "%s", t_errname(errno));
+	cr_assert(mh->nchunks & UIPC_MSG_WAITED, "the receiver slept unflagged");
+	cr_assert_eq(f->pid, (uint32_t)owner, "a live sender's message dropped");
+
+	rcv = fork();
+	cr_assert(rcv >= 0);
+	if (rcv == 0) {
+		ssize_t r = uipc_msgrcv(id, &m, sizeof(m.mtext), 0, 0);
+		bool ok = r == 2000 && m.mtype == 5;
+
+		for (int k = 0; ok && k < 2000; k++)
+			ok = m.mtext[k] == 'x';
+		_exit(ok ? 0 : 1);
+	}
+	usleep(20000);
+	cr_assert_eq(waitpid(rcv, &st, WNOHANG), 0, "received a pending message");
+	/* what fill_finish does: the text is in, clear the flag, wake, free */
+	was = __atomic_exchange_n(&mh->nchunks, n, __ATOMIC_SEQ_CST);
+	if (was & UIPC_MSG_WAITED)
+		syscall(SYS_futex, &mh->nchunks, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	__atomic_store_n(&f->pid, 0, __ATOMIC_SEQ_CST);
+	cr_assert_eq(waitpid(rcv, &st, 0), rcv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the receiver did not get the message intact (status %d)", st);
+	kill(owner, SIGKILL);
+	waitpid(owner, NULL, 0);
+	box_none(id, 0);
+	box_done(&v, id);
+}
