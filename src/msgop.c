@@ -1560,11 +1560,11 @@ static int fill_reap(struct obj *o)
  * each call.  Calls alternate (*@spun, which the caller clears once it
  * finds the message done): a spin while that sender runs on another CPU,
  * without the lock, which the sender wants for its next message; then a
- * sleep on the word for at most MSG_FILL_NAP_NS (counted
- * in *@naps: from the first, the caller asks whether the sender is still
- * alive).  The sleep flags the word WAITED before it unlocks, so only on
- * a call that found the message pending with the lock held throughout:
- * once the lock is dropped, @h may be some other message's text.
+ * sleep on the word for at most MSG_FILL_NAP_NS (counted in *@naps: from
+ * the first, the caller asks whether the sender is still alive).  The
+ * sleep flags the word WAITED before it unlocks, so only on a call that
+ * found the message pending with the lock held throughout: once the lock
+ * is dropped, @h may be some other message's text.
  */
 static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 		     int *naps, bool *spun, const struct timespec *deadline)

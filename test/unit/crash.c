@@ -1565,9 +1565,9 @@ Test(crash, fill_sender_killed_found_by_a_receiver) { fill_sender_killed(false);
 
 /*
  * A receiver that reaches a long message its sender is still copying in
- * waits for it without holding the lock, sleeps on the header flagged
- * WAITED, gives up at its timeout with EAGAIN, and gets the message once
- * the sender is done.  The "sender" is a live child that owns the fill
+ * waits for it: it sleeps on the header flagged WAITED, gives up at its
+ * timeout with EAGAIN, leaves a live sender's message alone, and gets the
+ * message intact once the sender is done.  The "sender" is a live child that owns the fill
  * record; the test finishes the fill as fill_finish() does.
  */
 Test(crash, fill_waited_for_live_sender)
@@ -1614,8 +1614,12 @@ Test(crash, fill_waited_for_live_sender)
 	rcv = fork();
 	cr_assert(rcv >= 0);
 	if (rcv == 0) {
-		ssize_t r = uipc_msgrcv(id, &m, sizeof(m.mtext), 0, 0);
-		bool ok = r == 2000 && m.mtype == 5;
+		ssize_t r;
+		bool ok;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		r = uipc_msgrcv(id, &m, sizeof(m.mtext), 0, 0);
+		ok = r == 2000 && m.mtype == 5;
 
 		for (int k = 0; ok && k < 2000; k++)
 			ok = m.mtext[k] == 'x';
