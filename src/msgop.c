@@ -1557,14 +1557,13 @@ static int fill_reap(struct obj *o)
  * Wait for the sender of the pending message @h (nchunks @hv, both just
  * checked by the caller under the lock) to copy it in.  Lock held on
  * entry and return, dropped while waiting; the caller looks again after
- * each call.  Calls alternate (*@spun, which the caller clears once it
- * finds the message done): a spin while that sender runs on another CPU,
- * without the lock, which the sender wants for its next message; then a
- * sleep on the word for at most MSG_FILL_NAP_NS (counted in *@naps: from
- * the first, the caller asks whether the sender is still alive).  The
- * sleep flags the word WAITED before it unlocks, so only on a call that
- * found the message pending with the lock held throughout: once the lock
- * is dropped, @h may be some other message's text.
+ * each call.  Calls alternate (*@spun): a spin while that sender runs on
+ * another CPU, without the lock, which the sender wants for its next
+ * message; then a sleep on the word for at most MSG_FILL_NAP_NS (counted
+ * in *@naps: from the first, the caller asks whether the sender is still
+ * alive).  The sleep flags the word WAITED before it unlocks, so only on
+ * a call that found the message pending with the lock held throughout:
+ * once the lock is dropped, @h may be some other message's text.
  */
 static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 		     int *naps, bool *spun, const struct timespec *deadline)
@@ -1998,7 +1997,6 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 				msq_lock(o);
 				continue;
 			}
-			fill_spun = false;	/* the next pending one: spin first */
 			if (len >= MSG_FLIGHT_MIN && !(msgflg & MSG_COPY) &&
 			    (f = flight_claim(o)) != NULL) {
 				r = msg_copy_in_flight(o, f, (uint32_t)link, prev,
