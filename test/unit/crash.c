@@ -1497,6 +1497,39 @@ Test(crash, ring_absorber_killed)
 }
 
 /*
+ * Send a 2000-byte message of type 5 ('x' throughout), then make it look
+ * as its sender @owner leaves it while copying the text in: PENDING, with
+ * a fill record saying msg_lspid and msg_stime were @lspid and @stime
+ * before it.  Returns the record; *@mhp is the message's header.
+ */
+static struct uipc_msgfill *make_pending(const struct box_view *v, int id,
+					 pid_t owner, uint32_t lspid,
+					 int64_t stime, struct uipc_msghdr **mhp)
+{
+	struct uipc_msq *q = (struct uipc_msq *)(void *)(v->base + v->h->body_off);
+	struct t_msg m = { .mtype = 5 };
+	struct uipc_msghdr *mh;
+	struct uipc_msgfill *f;
+
+	memset(m.mtext, 'x', 2000);
+	assert_ok(uipc_msgsnd(id, &m, 2000, 0));
+	cr_assert_neq(q->head, 0);
+	mh = (struct uipc_msghdr *)(void *)(v->base + q->chunks_off +
+					    (size_t)(q->head - 1) * UIPC_MSG_CHUNK);
+	/* 64 waiter slots, then 8 in-flight records, then the fill records */
+	f = (struct uipc_msgfill *)(void *)(v->base + q->slots_off +
+		64 * sizeof(struct uipc_msgwait) + 8 * sizeof(struct uipc_msgflight));
+	f->first = q->head;
+	f->start = 0;
+	f->lspid = lspid;
+	f->stime = stime;
+	f->pid = (uint32_t)owner;
+	__atomic_or_fetch(&mh->nchunks, UIPC_MSG_PENDING, __ATOMIC_SEQ_CST);
+	*mhp = mh;
+	return f;
+}
+
+/*
  * A sender of a long message killed while copying its text in (after the
  * message was queued, PENDING, with its fill record): the message was
  * never sent.  Whoever finds the sender dead first drops it: msgctl, so
@@ -1513,24 +1546,9 @@ static void fill_sender_killed(bool stat_first)
 	int id = box_queue(&v);
 	struct uipc_msq *q = (struct uipc_msq *)(void *)(v.base + v.h->body_off);
 	struct uipc_msghdr *mh;
-	struct uipc_msgfill *f;
+	struct uipc_msgfill *f = make_pending(&v, id, dead, 4242, 777, &mh);
 
-	memset(m.mtext, 'x', 2000);
-	assert_ok(uipc_msgsnd(id, &m, 2000, 0));
-	cr_assert_neq(q->head, 0);
-	mh = (struct uipc_msghdr *)(void *)(v.base + q->chunks_off +
-					    (size_t)(q->head - 1) * UIPC_MSG_CHUNK);
-	/* 64 waiter slots, then 8 in-flight records, then the fill records */
-	f = (struct uipc_msgfill *)(void *)(v.base + q->slots_off +
-		64 * sizeof(struct uipc_msgwait) + 8 * sizeof(struct uipc_msgflight));
-	/* what the killed sender leaves */
-	f->first = q->head;
-	f->start = 0;
-	f->lspid = 4242;
-	f->stime = 777;
-	f->pid = (uint32_t)dead;
-	q->lspid = (uint32_t)dead;
-	mh->nchunks |= UIPC_MSG_PENDING;
+	q->lspid = (uint32_t)dead;	/* what the killed sender leaves */
 	if (stat_first) {
 		assert_ok(uipc_msgctl(id, IPC_STAT, &ds));
 		cr_assert_eq(ds.msg_qnum, 0, "a message nobody can receive "
@@ -1573,7 +1591,7 @@ Test(crash, fill_sender_killed_found_by_a_receiver) { fill_sender_killed(false);
 Test(crash, fill_waited_for_live_sender)
 {
 	struct box_view v;
-	struct t_msg m = { .mtype = 5 };
+	struct t_msg m;
 	int id = box_queue(&v);
 	struct uipc_msq *q = (struct uipc_msq *)(void *)(v.base + v.h->body_off);
 	struct uipc_msghdr *mh;
@@ -1582,12 +1600,6 @@ Test(crash, fill_waited_for_live_sender)
 	pid_t owner, rcv;
 	int st;
 
-	memset(m.mtext, 'x', 2000);
-	assert_ok(uipc_msgsnd(id, &m, 2000, 0));
-	mh = (struct uipc_msghdr *)(void *)(v.base + q->chunks_off +
-					    (size_t)(q->head - 1) * UIPC_MSG_CHUNK);
-	f = (struct uipc_msgfill *)(void *)(v.base + q->slots_off +
-		64 * sizeof(struct uipc_msgwait) + 8 * sizeof(struct uipc_msgflight));
 	owner = fork();
 	cr_assert(owner >= 0);
 	if (owner == 0) {
@@ -1595,13 +1607,8 @@ Test(crash, fill_waited_for_live_sender)
 		pause();
 		_exit(0);
 	}
-	n = mh->nchunks;
-	f->first = q->head;
-	f->start = 0;
-	f->lspid = q->lspid;
-	f->stime = q->stime;
-	f->pid = (uint32_t)owner;
-	__atomic_store_n(&mh->nchunks, n | UIPC_MSG_PENDING, __ATOMIC_SEQ_CST);
+	f = make_pending(&v, id, owner, q->lspid, q->stime, &mh);
+	n = mh->nchunks & ~UIPC_MSG_PENDING;
 
 	/* pending with a live sender: a receiver waits (docs/differences.md),
 	 * and its timeout ends the wait */
