@@ -899,10 +899,11 @@ Test(crash, torture_get_rmid_with_kills, .timeout = 300)
 				     (unsigned)perm.__key);
 		}
 		cr_assert_eq(tg_in_use(type), live, "type %d: %d in use, %d "
-			     "reachable by key", type, tg_in_use(type), live);
-		cr_assert_eq(t_ns_count(prefix[type]), live, "type %d: %d "
+			     "reachable by key (%s)", type, tg_in_use(type), live,
+			     t_ns_list(prefix[type]));
+		cr_assert_eq(t_ns_objects(prefix[type]), live, "type %d: %d "
 			     "files (%s), %d objects", type,
-			     t_ns_count(prefix[type]), t_ns_list(prefix[type]),
+			     t_ns_objects(prefix[type]), t_ns_list(prefix[type]),
 			     live);
 		for (int i = 0; i < TG_KEYS; i++) {
 			int id = tg_get(type, TG_KEY0 + i, 0);
