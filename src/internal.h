@@ -176,6 +176,11 @@ uint64_t ns_names_at_most(struct ns *ns);
 int ns_alloc_id(struct ns *ns, int type, uint32_t in_use, uint64_t usage);
 int ns_unlink(struct ns *ns, int type, int id);
 bool ns_stale(struct ns *ns, int type, int id);
+bool ns_orphan(struct ns *ns, const char *name, int id);
+void ns_names_lock(struct ns *ns);
+void ns_names_unlock(void);
+int ns_scan_keys(struct ns *ns, int type, int (*fn)(void *arg, const char *name),
+		 void *arg);
 static inline int ipc_idx(int id) { return id % UIPC_SEQ_MULT; }
 
 /* ---- ipc.c: the common object layer ---- */
@@ -281,6 +286,7 @@ int ipcperms(const struct uipc_perm *perm, int flag);
 bool ipc_is_owner(const struct uipc_perm *perm);
 bool ipc_capable(void);
 bool ipc_capable_init(void);
+int ipc_rmid_broken(int type, int id, int err);
 int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 		    void (*after)(struct obj *));
 void ipc_remove_locked(struct obj *o);

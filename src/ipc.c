@@ -344,15 +344,7 @@ static struct obj *obj_open(int type, int id)
 
 	if (IS_ERR(ns))
 		return (struct obj *)ns;
-	for (int tries = 0; tries < 1000; tries++) {
-		err = ns_idx_read(ns, type, ipc_idx(id), &nid, &usage, &luid);
-		if (err != -EAGAIN)
-			break;	/* else: a dropper's marker, for a moment */
-		if (tries >= 16)
-			fx_nap(1000000L, NULL);
-	}
-	if (err == -EAGAIN)
-		return ERR_PTR(-EINVAL);	/* a marker that stays: gone */
+	err = ns_idx_read(ns, type, ipc_idx(id), &nid, &usage, &luid);
 	if (err == -ENOENT || err == -EUCLEAN || (!err && nid != id))
 		return ERR_PTR(-EINVAL);
 	if (err)
@@ -810,10 +802,12 @@ void ipc_remove_locked(struct obj *o)
  */
 static void ipc_drop_names(struct ns *ns, int type, int id, int32_t key)
 {
+	ns_names_lock(ns);
 	if (key != IPC_PRIVATE)
 		ns_key_drop(ns, type, key, id);
 	ns_idx_drop(ns, type, id);
 	ns_unlink(ns, type, id);
+	ns_names_unlock();
 }
 
 /*
@@ -875,6 +869,61 @@ int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 	return 0;
 }
 
+struct key_of {
+	struct ns *ns;
+	int type, id;
+};
+
+/* Drop key name @name if it names object ka->id. */
+static int drop_key_of(struct key_of *ka, const char *name)
+{
+	unsigned long key;
+	char *end;
+
+	key = strtoul(name + strlen(ns_type_name[ka->type]) + 2, &end, 16);
+	if (*end || key > UINT32_MAX)
+		return 0;
+	ns_key_drop(ka->ns, ka->type, (int32_t)key, ka->id);
+	return 0;
+}
+
+/*
+ * ipc_rmid_broken - IPC_RMID of an object whose file is corrupt or
+ * truncated (@err: what looking it up gave).  Its header cannot be
+ * believed, so its file's owner stands for its owner and creator: that
+ * user, the namespace's owner and root may remove it, and then its names
+ * go (the key's found by their target), so that its key and id are free
+ * again.  Others get -EPERM.  Any other @err is returned as it is.
+ */
+int ipc_rmid_broken(int type, int id, int err)
+{
+	struct ns *ns = ns_get();
+	char name[64];
+	struct stat st;
+	uint64_t usage;
+	uid_t luid, me = proc_euid();
+	int nid;
+
+	if (err != -EUCLEAN || IS_ERR(ns))
+		return err;
+	if (ns_idx_read(ns, type, ipc_idx(id), &nid, &usage, &luid) || nid != id)
+		return -EINVAL;
+	ns_obj_name(name, sizeof(name), type, id);
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -EINVAL;
+	if (luid != 0 && luid != st.st_uid)
+		return -EINVAL;	/* a made-up index name: not an object */
+	if (me != 0 && me != st.st_uid && me != ns->owner)
+		return -EPERM;
+	ns_names_lock(ns);
+	ns_scan_keys(ns, type, (int (*)(void *, const char *))drop_key_of,
+		     &(struct key_of){ ns, type, id });
+	ns_idx_drop(ns, type, id);
+	ns_unlink(ns, type, id);
+	ns_names_unlock();
+	return 0;
+}
+
 /* ---- creation ---- */
 
 /*
@@ -901,25 +950,13 @@ int ipc_reserve(struct obj *o, uint64_t off, uint64_t len)
 
 
 
-/*
- * Is file @name the leftover of a removal or creation that died (removed,
- * or new with its creator dead)?  We hold its index, so nobody else may
- * use it.  A file we cannot read, or that is no object, is somebody's.
- */
-static bool orphan(int dirfd, const char *name)
+/* Remove file @name (of object @id) if it is a dead one's leftover. */
+static void obj_clear_orphan(struct ns *ns, const char *name, int id)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct uipc_hdr h;
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = pread(fd, &h, sizeof(h), 0);
-	close(fd);
-	return n == (ssize_t)sizeof(h) && h.magic == UIPC_MAGIC &&
-	       (h.state == UIPC_S_REMOVED ||
-		(h.state == UIPC_S_NEW &&
-		 !proc_alive((pid_t)h.creator_pid, h.creator_start)));
+	ns_names_lock(ns);
+	if (ns_orphan(ns, name, id))
+		unlinkat(ns_dir(ns), name, 0);
+	ns_names_unlock();
 }
 
 /*
@@ -927,17 +964,66 @@ static bool orphan(int dirfd, const char *name)
  * is a leftover of a removal that died half way, or a name another user
  * made up: -EEXIST, and the caller takes another id.
  */
-static int obj_file_create(int dirfd, const char *name)
+static int obj_file_create(struct ns *ns, const char *name, int id)
 {
 	for (int tries = 0;; tries++) {
-		int fd = openat(dirfd, name, O_CREAT | O_EXCL | O_RDWR |
+		int fd = openat(ns_dir(ns), name, O_CREAT | O_EXCL | O_RDWR |
 				O_NOFOLLOW | O_CLOEXEC, 0600);
 
-		if (fd >= 0 || errno != EEXIST || tries || !orphan(dirfd, name))
+		if (fd >= 0 || errno != EEXIST || tries ||
+		    !ns_orphan(ns, name, id))
 			return fd >= 0 ? fd : -errno;
-		unlinkat(dirfd, name, 0);
+		obj_clear_orphan(ns, name, id);
 	}
 }
+
+
+/*
+ * A new object's file, made without a name (O_TMPFILE) where the file
+ * system can, so that it appears under its name only once it is built
+ * (obj_publish()): a creator killed while building it leaves nothing.
+ * Elsewhere it is made under its name at once (*@named).
+ */
+static int obj_file_new(struct ns *ns, const char *name, int id, bool *named)
+{
+	int fd = openat(ns_dir(ns), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	*named = false;
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	*named = true;
+	return obj_file_create(ns, name, id);
+}
+
+/*
+ * Give the unnamed file @fd its @name.  Linking a descriptor needs
+ * CAP_DAC_READ_SEARCH on older kernels: else the /proc path does it.
+ * -EEXIST if the name is somebody's.
+ */
+static int obj_publish(struct ns *ns, int fd, const char *name, int id)
+{
+	char path[64];
+	int r;
+
+	for (int tries = 0;; tries++) {
+		r = linkat(fd, "", ns_dir(ns), name, AT_EMPTY_PATH);
+		if (r < 0 && (errno == ENOENT || errno == EPERM ||
+			      errno == EINVAL)) {
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			r = linkat(AT_FDCWD, path, ns_dir(ns), name,
+				   AT_SYMLINK_FOLLOW);
+		}
+		if (r == 0)
+			return 0;
+		r = -errno;
+		if (r != -EEXIST || tries || !ns_orphan(ns, name, id))
+			return r == -ENOSPC ? -ENOMEM : r;
+		obj_clear_orphan(ns, name, id);
+	}
+}
+
 
 /*
  * Build a new object's file, <type>.<id>, whose index name we hold.  It
@@ -953,6 +1039,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	size_t body, jsize, data, off_body, size;
 	char name[64];
 	struct uipc_hdr *h;
+	bool named;
 	struct obj *o;
 	int fd, err;
 	void *m;
@@ -969,12 +1056,13 @@ static int obj_create(struct ns *ns, int type, int id,
 		return -ENOMEM;
 
 	/*
-	 * The file gets its final name at once: nobody uses it before its
-	 * state is LIVE, and a creator that dies leaves a NEW file that the
-	 * next one to come across it removes.
+	 * The file gets its name once built (obj_publish()), in state NEW:
+	 * nobody uses it before it is LIVE, and a creator that dies after
+	 * naming it leaves a NEW file that the next one to come across it
+	 * removes.
 	 */
 	ns_obj_name(name, sizeof(name), type, id);
-	fd = obj_file_create(ns_dir(ns), name);
+	fd = obj_file_new(ns, name, id, &named);
 	if (fd < 0)
 		return fd == -ENOSPC ? -ENOMEM : fd;
 	/*
@@ -1049,6 +1137,11 @@ static int obj_create(struct ns *ns, int type, int id,
 		err = -errno;
 		goto fail_obj;
 	}
+	if (!named) {
+		err = obj_publish(ns, fd, name, id);
+		if (err)
+			goto fail_obj;
+	}
 	close(fd);
 	pthread_once(&cache_once, cache_init);
 	if (threaded())
@@ -1061,7 +1154,8 @@ static int obj_create(struct ns *ns, int type, int id,
 fail_obj:
 	obj_unmap(o);
 fail_fd:
-	unlinkat(ns_dir(ns), name, 0);
+	if (named)
+		unlinkat(ns_dir(ns), name, 0);
 	close(fd);
 	return err;
 }
@@ -1078,8 +1172,10 @@ static void obj_abandon(struct ns *ns, struct obj *o)
 		pthread_mutex_unlock(&cache_mu);
 	store_release(&o->hdr->state, UIPC_S_REMOVED);
 	obj_unmap(o);
+	ns_names_lock(ns);
 	ns_idx_drop(ns, type, id);
 	ns_unlink(ns, type, id);
+	ns_names_unlock();
 }
 
 /* Bytes a get needs from a key's name: nsems of a set, size of a segment. */
@@ -1365,15 +1461,6 @@ int ipcget(int type, const struct ipc_params *p)
 		if (ipc_readonly())
 			return -EROFS;	/* it would create */
 		err = ipcget_new(ns, type, p);
-	}
-	if (err == -EAGAIN && getenv("UIPC_DEBUG")) {
-		int id = -1; uint64_t ex; uid_t ku;
-		int e2 = ns_key_read(ns, type, p->key, &id, &ex, &ku);
-		struct obj *o = e2 ? NULL : ipc_obj_get(type, id);
-		fprintf(stderr, "uipc: EBUSY key %x: read %d id %d obj %ld stale %d\n", p->key, e2, id, o ? (IS_ERR(o) ? PTR_ERR(o) : 0L) : 1L, e2 ? -1 : ns_stale(ns, type, id));
-		char nm[64]; ns_obj_name(nm, 64, type, id); int fd = openat(ns_dir(ns), nm, O_RDONLY); struct uipc_hdr h = {0}; if (fd >= 0) { pread(fd, &h, sizeof h, 0); close(fd); }
-		int iid = -1; uint64_t us; uid_t iu; int e3 = ns_idx_read(ns, type, ipc_idx(id), &iid, &us, &iu);
-		fprintf(stderr, "  fd %d state %u creator %u alive %d idx %d -> %d me %d\n", fd, h.state, h.creator_pid, proc_alive(h.creator_pid, h.creator_start), e3, iid, getpid());
 	}
 	return err == -EAGAIN ? -EBUSY : err;
 }

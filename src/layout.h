@@ -482,6 +482,8 @@ struct uipc_idhint_type {
 	int32_t last_idx;	/* its index, -1 at first */
 	uint32_t next;		/* where the next cyclic search starts */
 	uint32_t pad;
+	uint64_t gen;		/* 1 + the newest gen this user saw when it
+				 * allocated (the newest hint wins) */
 };
 
 struct uipc_idhint {
@@ -490,6 +492,6 @@ struct uipc_idhint {
 	struct uipc_idhint_type t[UIPC_NTYPES];
 };
 
-_Static_assert(sizeof(struct uipc_idhint) == 56, "uipc_idhint");
+_Static_assert(sizeof(struct uipc_idhint) == 80, "uipc_idhint");
 
 #endif /* UIPC_LAYOUT_H */

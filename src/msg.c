@@ -171,7 +171,7 @@ static int msg_rmid(int msqid)
 	int err;
 
 	if (IS_ERR(o))
-		return PTR_ERR(o);
+		return ipc_rmid_broken(UIPC_T_MSG, msqid, PTR_ERR(o));
 	if (!ipc_is_owner(&o->hdr->perm))
 		err = -EPERM;
 	else

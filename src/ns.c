@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -339,9 +340,6 @@ int ns_set_readonly(int mode)
 
 /* ---- the names ---- */
 
-#define LINK_BUSY		(-2)		/* a dropper's marker */
-#define LINK_BUSY_TARGET	"busy"
-static int link_busy(struct ns *ns, const char *name);
 
 /* How long ago name @name was made (its ctime), or -1. */
 static int64_t name_age_ns(struct ns *ns, const char *name)
@@ -382,14 +380,9 @@ static int link_read(struct ns *ns, const char *name, int64_t *a, uint64_t *b,
 	if (n < 0)
 		return errno == EINVAL ? UIPC_CORRUPT : -errno;
 	buf[n] = '\0';
-	if (!strncmp(buf, LINK_BUSY_TARGET " ", 5)) {
-		va = LINK_BUSY;
-		end = buf + n;
-	} else {
-		va = strtoll(buf, &end, 10);
-		if (end == buf || va < 0 || va > INT32_MAX)
-			return UIPC_CORRUPT;
-	}
+	va = strtoll(buf, &end, 10);
+	if (end == buf || va < 0 || va > INT32_MAX)
+		return UIPC_CORRUPT;
 	if (*end == ' ')
 		vb = strtoull(end + 1, &end, 10);
 	if (*end)
@@ -413,8 +406,6 @@ int ns_idx_read(struct ns *ns, int type, int idx, int *id, uint64_t *usage,
 
 	idx_name(name, sizeof(name), type, idx);
 	err = link_read(ns, name, &a, usage, uid);
-	if (!err && a == LINK_BUSY)
-		return link_busy(ns, name);
 	if (!err)
 		*id = (int)a;
 	if (!err && ipc_idx(*id) != idx)
@@ -431,8 +422,6 @@ int ns_key_read(struct ns *ns, int type, int32_t key, int *id, uint64_t *extra,
 
 	key_name(name, sizeof(name), type, key);
 	err = link_read(ns, name, &a, extra, uid);
-	if (!err && a == LINK_BUSY)
-		return link_busy(ns, name);
 	if (!err)
 		*id = (int)a;
 	return err;
@@ -455,77 +444,80 @@ int ns_key_claim(struct ns *ns, int type, int32_t key, int id, uint64_t extra)
 }
 
 /*
- * link_drop - remove symlink @name if it says @id (LINK_BUSY: if it is a
- * dropper's marker).  Others may drop the same name at the same time (a
- * remover, and whoever finds its leftovers), and a creator may make it
- * anew for a new object as soon as it is gone: a look, then an unlink,
- * could remove the new object's name.  So the name never goes missing
- * while we look: a marker ("busy") is swapped in for it in one step
- * (RENAME_EXCHANGE), the old link is looked at under the marker's name,
- * and either removed, and then the marker, or swapped back.  Finding a
- * marker, a get looks again; a marker a second old is a dropper's that
- * died, and is dropped the same way.  0 if we removed it, else -errno.
+ * The names lock.  Removing a name that names object X is "look, then
+ * unlink": between the two, another process could remove the same name
+ * and a creator make it anew for a new object, and our unlink would take
+ * that one.  So every removal of a name (and of a leftover file) looks
+ * and unlinks under one lock of the namespace: flock() on a descriptor
+ * of the directory of our own (flock belongs to the open file
+ * description: one per call, not shared with threads or children), which
+ * the kernel drops if its holder dies.  Making a name needs no lock: it
+ * succeeds only where none is.  Anybody who can open the directory can
+ * take it, so it is never waited for longer than NAMES_WAIT_NS: a user
+ * who holds it only delays removals, after which they go on without it
+ * (docs/security.md).  Nested takes by one thread count.
  */
+#define NAMES_WAIT_NS	200000000L	/* at most this long */
+#define NAMES_SPINS	64		/* yields before naps */
+
+static __thread int names_fd = -1;
+static __thread int names_depth;
+
+void ns_names_lock(struct ns *ns)
+{
+	int64_t t0;
+	int fd;
+
+	if (names_depth++)
+		return;
+	fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	t0 = mono_ns();
+	for (int i = 0;; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			names_fd = fd;
+			return;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		if (mono_ns() - t0 > NAMES_WAIT_NS) {
+			ns_say(ns->root, "names lock held too long; going on");
+			break;
+		}
+		if (i < NAMES_SPINS)
+			sched_yield();
+		else
+			fx_nap(1000000L, NULL);
+	}
+	close(fd);
+}
+
+void ns_names_unlock(void)
+{
+	if (--names_depth)
+		return;
+	if (names_fd >= 0)
+		close(names_fd);	/* and the lock goes with it */
+	names_fd = -1;
+}
+
+/* link_drop - remove symlink @name if it says @id.  0, or -errno. */
 static int link_drop(struct ns *ns, const char *name, int id)
 {
-	char tmp[128];
 	uint64_t b;
 	int64_t a;
 	uid_t uid;
 	int err;
 
-	char marker[160];
-
-	snprintf(tmp, sizeof(tmp), ".gone.%d.%llx", (int)getpid(),
-		 (unsigned long long)mono_ns());
-	/* the marker says where the old link is while we look at it */
-	snprintf(marker, sizeof(marker), LINK_BUSY_TARGET " %s", tmp);
-	if (symlinkat(marker, ns_dir(ns), tmp) < 0)
-		return -errno;
-	if (renameat2(ns_dir(ns), tmp, ns_dir(ns), name, RENAME_EXCHANGE) < 0) {
-		err = -errno;
-		unlinkat(ns_dir(ns), tmp, 0);
-		return err;
-	}
-	err = link_read(ns, tmp, &a, &b, &uid);
-	if (!err && a != id) {
-		/* another's: back it goes (our marker comes out) */
-		renameat2(ns_dir(ns), tmp, ns_dir(ns), name, RENAME_EXCHANGE);
-		unlinkat(ns_dir(ns), tmp, 0);
-		return -ESTALE;
-	}
-	unlinkat(ns_dir(ns), tmp, 0);		/* the old link */
-	unlinkat(ns_dir(ns), name, 0);		/* our marker */
-	return err == -EUCLEAN ? 0 : err;	/* junk under our name goes */
-}
-
-/*
- * A dropper's marker where a name was: -EAGAIN (look again), after
- * removing it if it is a second old (its dropper died).
- */
-static int link_busy(struct ns *ns, const char *name)
-{
-	char buf[160];
-	ssize_t n;
-
-	if (name_old(ns, name) && !ns_ro) {
-		/*
-		 * Its dropper died looking: put back the link it moved
-		 * aside (which it had not decided to remove), if any.
-		 */
-		n = readlinkat(ns_dir(ns), name, buf, sizeof(buf) - 1);
-		if (n > 5 && !strncmp(buf, LINK_BUSY_TARGET " .gone.", 11)) {
-			buf[n] = '\0';
-			if (renameat2(ns_dir(ns), buf + 5, ns_dir(ns), name,
-				      RENAME_EXCHANGE) == 0) {
-				unlinkat(ns_dir(ns), buf + 5, 0);
-				return -EAGAIN;
-			}
-		}
-		link_drop(ns, name, LINK_BUSY);
-	}
-	sched_yield();
-	return -EAGAIN;
+	ns_names_lock(ns);
+	err = link_read(ns, name, &a, &b, &uid);
+	if (!err && a != id)
+		err = -ESTALE;
+	else if (!err || err == -EUCLEAN)	/* junk under our name goes */
+		err = unlinkat(ns_dir(ns), name, 0) < 0 ? -errno : 0;
+	ns_names_unlock();
+	return err;
 }
 
 int ns_key_drop(struct ns *ns, int type, int32_t key, int id)
@@ -598,10 +590,34 @@ int ns_scan(struct ns *ns, int type,
 }
 
 /*
+ * ns_orphan - is object file @name (of object @id) the leftover of a
+ * removal or a creation that died: removed, or new with its creator
+ * dead, or still without a header a second on?  A file we cannot read,
+ * or that is no object of ours, is somebody's.
+ */
+bool ns_orphan(struct ns *ns, const char *name, int id)
+{
+	int fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct uipc_hdr h;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (n < (ssize_t)sizeof(h) || !h.magic)
+		return name_old(ns, name);
+	return h.magic == UIPC_MAGIC && h.id == id &&
+	       (h.state == UIPC_S_REMOVED ||
+		(h.state == UIPC_S_NEW &&
+		 !proc_alive((pid_t)h.creator_pid, h.creator_start)));
+}
+
+/*
  * ns_sweep - remove what removers and creators of @type that died left
  * under no index name: object files that were removed, or never
- * finished (their creator dead, or no header a second on), and names
- * moved aside (link_drop) a second ago.  Only ours go (sticky).
+ * finished (their creator dead, or no header a second on).  Only ours
+ * go (sticky).
  */
 static void ns_sweep(struct ns *ns, int type)
 {
@@ -621,18 +637,12 @@ static void ns_sweep(struct ns *ns, int type)
 	while ((d = readdir(dir))) {
 		const char *s = d->d_name;
 		uint64_t usage;
-		struct uipc_hdr h;
 		char *end;
 		uid_t uid;
 		long id;
-		int nid, ffd;
-		ssize_t n;
+		int nid;
 
-		if (!strncmp(s, ".gone.", 6)) {
-			if (name_age_ns(ns, s) >= 10 * NS_YOUNG_NS)
-				unlinkat(ns_dir(ns), s, 0);
-			continue;
-		}
+
 		if (strncmp(s, ns_type_name[type], plen) || s[plen] != '.' ||
 		    s[plen + 1] < '0' || s[plen + 1] > '9')
 			continue;
@@ -642,19 +652,43 @@ static void ns_sweep(struct ns *ns, int type)
 		if (ns_idx_read(ns, type, ipc_idx((int)id), &nid, &usage,
 				&uid) == 0 && nid == id)
 			continue;	/* named: ns_stale() judges it */
-		ffd = openat(ns_dir(ns), s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (ffd < 0)
+		if (!ns_orphan(ns, s, (int)id))
 			continue;
-		n = pread(ffd, &h, sizeof(h), 0);
-		close(ffd);
-		if ((n < (ssize_t)sizeof(h) || !h.magic) ? name_old(ns, s) :
-		    h.magic == UIPC_MAGIC && h.id == id &&
-		    (h.state == UIPC_S_REMOVED ||
-		     (h.state == UIPC_S_NEW &&
-		      !proc_alive((pid_t)h.creator_pid, h.creator_start))))
+		ns_names_lock(ns);
+		if (ns_orphan(ns, s, (int)id) &&
+		    (ns_idx_read(ns, type, ipc_idx((int)id), &nid, &usage,
+				 &uid) || nid != id))
 			unlinkat(ns_dir(ns), s, 0);
+		ns_names_unlock();
 	}
 	closedir(dir);
+}
+
+/* ns_scan_keys - call @fn with the name of every key name of @type. */
+int ns_scan_keys(struct ns *ns, int type, int (*fn)(void *arg, const char *name),
+		 void *arg)
+{
+	size_t plen = strlen(ns_type_name[type]);
+	struct dirent *d;
+	DIR *dir;
+	int fd, r = 0;
+
+	if (ns->empty)
+		return 0;
+	fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (!r && (d = readdir(dir)))
+		if (!strncmp(d->d_name, ns_type_name[type], plen) &&
+		    d->d_name[plen] == '.' && d->d_name[plen + 1] == 'k')
+			r = fn(arg, d->d_name);
+	closedir(dir);
+	return r;
 }
 
 struct counts {
@@ -818,7 +852,7 @@ static bool idx_young(struct ns *ns, int type, int id)
  * created by a live creator is not stale.  A file we cannot read is
  * somebody's object: not stale.
  */
-bool ns_stale(struct ns *ns, int type, int id)
+static bool stale_judge(struct ns *ns, int type, int id, bool *file)
 {
 	struct uipc_hdr h;
 	char name[64];
@@ -827,30 +861,33 @@ bool ns_stale(struct ns *ns, int type, int id)
 
 	ns_obj_name(name, sizeof(name), type, id);
 	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT)
+	*file = fd >= 0;
+	if (fd < 0)
+		return errno == ENOENT && !idx_young(ns, type, id);
+	n = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (n < (ssize_t)sizeof(h) || !h.magic)
+		return !idx_young(ns, type, id);	/* no header yet */
+	if (h.magic != UIPC_MAGIC || h.id != id || h.type != type)
+		return false;	/* not ours to judge */
+	return h.state == UIPC_S_REMOVED ||
+	       (h.state == UIPC_S_NEW &&
+		!proc_alive((pid_t)h.creator_pid, h.creator_start));
+}
+
+bool ns_stale(struct ns *ns, int type, int id)
+{
+	bool file;
+
+	if (!stale_judge(ns, type, id, &file))
 		return false;
-	if (fd < 0 && idx_young(ns, type, id))
-		return false;	/* its creator names the index first */
-	if (fd >= 0) {
-		n = pread(fd, &h, sizeof(h), 0);
-		close(fd);
-		if (n < (ssize_t)sizeof(h) || !h.magic) {
-			/* its creator died before writing a header */
-			if (idx_young(ns, type, id))
-				return false;
-		} else if (h.magic != UIPC_MAGIC || h.id != id ||
-			   h.type != type) {
-			return false;	/* not ours to judge */
-		} else if (h.state == UIPC_S_LIVE ||
-			   (h.state == UIPC_S_NEW &&
-			    proc_alive((pid_t)h.creator_pid, h.creator_start))) {
-			return false;
-		}
-	}
 	if (ns_ro)
 		return true;
-	if (ns_idx_drop(ns, type, id) == 0 && fd >= 0)
+	ns_names_lock(ns);
+	if (stale_judge(ns, type, id, &file) && ns_idx_drop(ns, type, id) == 0 &&
+	    file)
 		ns_unlink(ns, type, id);
+	ns_names_unlock();
 	return true;
 }
 
@@ -882,6 +919,39 @@ static int hint_lock(struct ns *ns, struct uipc_idhint *h)
 	return fd;
 }
 
+/*
+ * hint_newest - the kernel has one cursor per namespace; we have one per
+ * user, since nobody may write another's.  So that one user's creations
+ * go on where another's stopped (no id of root's comes back soon as a
+ * user's), the cursor continues from the newest of our own hint, root's
+ * and the namespace owner's: users trust those two already.  Other
+ * users' hints are never read (they could steer our ids).
+ */
+static void hint_newest(struct ns *ns, int type, struct uipc_idhint_type *ht)
+{
+	uid_t who[2] = { 0, ns->owner };
+
+	for (int i = 0; i < 2; i++) {
+		struct uipc_idhint o;
+		char name[64];
+		struct stat st;
+		int fd;
+
+		if (who[i] == hint_uid || (i == 1 && who[1] == who[0]))
+			continue;
+		snprintf(name, sizeof(name), "uipc.ids.%u", (unsigned)who[i]);
+		fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == who[i] && !(st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    pread(fd, &o, sizeof(o), 0) == (ssize_t)sizeof(o) &&
+		    o.magic == UIPC_HINT_MAGIC && o.t[type].gen > ht->gen)
+			*ht = o.t[type];
+		close(fd);
+	}
+}
+
 /* Does the name at @idx hold nothing but the leftovers of a removal? */
 static bool idx_stale(struct ns *ns, int type, int idx)
 {
@@ -908,6 +978,7 @@ static bool idx_stale(struct ns *ns, int type, int idx)
 int ns_alloc_id(struct ns *ns, int type, uint32_t in_use, uint64_t usage)
 {
 	uint32_t max = in_use * 3 / 2;
+	struct uipc_idhint_type ht;
 	struct uipc_idhint *h;
 	uint32_t next, seq;
 	int32_t last;
@@ -920,9 +991,11 @@ int ns_alloc_id(struct ns *ns, int type, uint32_t in_use, uint64_t usage)
 	pthread_mutex_lock(&ns_mu);
 	h = hint_get(ns);
 	lfd = hint_lock(ns, h);
-	next = READ_ONCE(h->t[type].next);
-	seq = READ_ONCE(h->t[type].seq);
-	last = READ_ONCE(h->t[type].last_idx);
+	ht = h->t[type];
+	hint_newest(ns, type, &ht);
+	next = ht.next;
+	seq = ht.seq;
+	last = ht.last_idx;
 	if (next >= UIPC_IPCMNI || seq >= INT32_MAX / UIPC_SEQ_MULT ||
 	    last < -1 || last >= UIPC_IPCMNI) {
 		next = 0;	/* a hint scribbled on: start afresh */
@@ -963,6 +1036,7 @@ int ns_alloc_id(struct ns *ns, int type, uint32_t in_use, uint64_t usage)
 		WRITE_ONCE(h->t[type].seq, seq);
 		WRITE_ONCE(h->t[type].last_idx, idx);
 		WRITE_ONCE(h->t[type].next, (uint32_t)idx + 1);
+		WRITE_ONCE(h->t[type].gen, ht.gen + 1);
 	}
 	if (lfd >= 0)
 		close(lfd);	/* and the lock goes with it */

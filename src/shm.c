@@ -806,7 +806,9 @@ static int shm_down(int shmid, int cmd, const struct shmid_ds *in)
 	int err;
 
 	if (IS_ERR(o))
-		return PTR_ERR(o);
+		return cmd == IPC_RMID ?
+		       ipc_rmid_broken(UIPC_T_SHM, shmid, PTR_ERR(o)) :
+		       PTR_ERR(o);
 	if (!ipc_is_owner(&o->hdr->perm)) {
 		err = -EPERM;
 	} else if (cmd == IPC_RMID) {
