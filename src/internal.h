@@ -254,7 +254,7 @@ struct ipc_ops {
 	int (*init)(struct obj *o, const struct ipc_params *p);
 	/* checks on an existing object before the permission check */
 	int (*more_checks)(struct obj *o, const struct ipc_params *p);
-	/* registry usage a new object adds (semaphores, pages) */
+	/* usage a new object adds to the limits (semaphores, pages) */
 	uint64_t (*usage)(const struct ipc_params *p);
 	/* check limits on usage before creating; -ENOSPC etc. */
 	int (*check_usage)(uint64_t used, const struct ipc_params *p,
@@ -264,7 +264,7 @@ struct ipc_ops {
 	/* repair after taking the lock over from a dead holder (and after
 	 * the journal's rollback); NULL: nothing beyond the rollback */
 	void (*repair)(struct obj *o);
-	/* usage an existing object holds in the registry */
+	/* usage an existing object holds (semaphores, pages) */
 	uint64_t (*held_usage)(struct obj *o);
 	/* the data area is reserved as it is used, not at creation */
 	bool lazy_data;
@@ -297,7 +297,7 @@ void ipc_fill_perm(const struct uipc_hdr *h, struct ipc_perm *out);
 int ipc_stat_index(int type, int idx, bool any, struct obj **op);
 int ipc_stat_get(int type, int idx, bool by_id, bool any, struct obj **op);
 int ipc_max_idx(int type);
-int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
+int ipc_counts(int type, uint32_t *in_use, uint64_t *used);
 int ipc_ptr_ok(const void *p);
 int ipc_guard_add(void *p, size_t len);
 void ipc_lend_tail(struct obj *o, size_t from);

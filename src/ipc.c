@@ -8,9 +8,11 @@
  * come in the kernel's order (ipcget_public): EEXIST for IPC_CREAT |
  * IPC_EXCL on an existing key, then the type's own checks (more_checks),
  * then the permission check (ipcperms).  A new object appears under its
- * key only when it is completely built: its file is made without a name,
- * initialised, and linked into the namespace in one step, after which the
- * registry entry becomes LIVE.  Permissions follow ipcperms(): the owner
+ * key only when it is completely built: its index is named, its file made
+ * without a name, initialised and linked in (state NEW: found by nobody),
+ * its key named, and only then is it LIVE (ns.c has the names).  A get
+ * that finds a key naming a NEW object waits while its creator lives.
+ * Permissions follow ipcperms(): the owner
  * or creator uses the owner bits, a member of the owner's or creator's
  * group the group bits, others the other bits; euid 0 passes every check
  * (our stand-in for CAP_IPC_OWNER).
@@ -1486,7 +1488,7 @@ int ipc_max_idx(int type)
 	return max < 0 ? 0 : max;
 }
 
-int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used)
+int ipc_counts(int type, uint32_t *in_use, uint64_t *used)
 {
 	struct ns *ns = ns_get();
 

@@ -67,7 +67,7 @@ static int msg_info(int cmd, struct msginfo *mi)
 	mi->msgssz = MSGSSZ_K;
 	mi->msgseg = MSGSEG_K;
 	if (cmd == MSG_INFO) {
-		err = ipc_registry_counts(UIPC_T_MSG, &in_use, &used);
+		err = ipc_counts(UIPC_T_MSG, &in_use, &used);
 		if (err)
 			return err;
 		mi->msgpool = in_use;

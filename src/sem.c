@@ -1070,7 +1070,7 @@ static int sem_info(int cmd, void *buf)
 	si.semmap = SEMMNS_K;
 	si.semume = SEMOPM_K;
 	if (cmd == SEM_INFO) {
-		err = ipc_registry_counts(UIPC_T_SEM, &in_use, &used);
+		err = ipc_counts(UIPC_T_SEM, &in_use, &used);
 		if (err)
 			return err;
 		si.semusz = (int)in_use;

@@ -739,7 +739,7 @@ static int shm_info(int cmd, void *buf)
 	int max, err;
 
 	lim_get(&lim);
-	err = ipc_registry_counts(UIPC_T_SHM, &in_use, &used);
+	err = ipc_counts(UIPC_T_SHM, &in_use, &used);
 	if (err)
 		return err;
 	max = ipc_max_idx(UIPC_T_SHM);
