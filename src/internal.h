@@ -164,6 +164,7 @@ int ns_idx_read(struct ns *ns, int type, int idx, int *id, uint64_t *usage,
 		uid_t *uid);
 int ns_key_read(struct ns *ns, int type, int32_t key, int *id, uint64_t *extra,
 		uid_t *uid);
+uid_t ns_key_owner(struct ns *ns, int type, int32_t key);
 int ns_key_claim(struct ns *ns, int type, int32_t key, int id, uint64_t extra);
 int ns_key_drop(struct ns *ns, int type, int32_t key, int id);
 int ns_idx_drop(struct ns *ns, int type, int id);

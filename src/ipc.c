@@ -1407,13 +1407,19 @@ static int ipckey_lookup(struct ns *ns, int type, const struct ipc_params *p)
 	uid_t kuid;
 	int id, err;
 
-	err = ns_key_read(ns, type, p->key, &id, &extra, &kuid);
+	err = ns_key_read(ns, type, p->key, &id, &extra, NULL);
 	if (err == -EUCLEAN)
 		return -EACCES;	/* a made-up name: another user's key */
 	if (err)
 		return err;
 	o = ipc_obj_get(type, id);
 	if (!IS_ERR(o)) {
+		/*
+		 * An object that says it is the key's is the key's, whoever
+		 * made the name (nobody else could while it lives); else the
+		 * name must be its owner's, or root's.
+		 */
+		kuid = o->key == p->key ? o->fuid : ns_key_owner(ns, type, p->key);
 		if (kuid != 0 && kuid != o->fuid) {
 			ipc_obj_put(o);
 			return -EACCES;	/* a made-up name: not that object */
@@ -1423,9 +1429,11 @@ static int ipckey_lookup(struct ns *ns, int type, const struct ipc_params *p)
 		return err;
 	}
 	err = PTR_ERR(o);
-	if (err == -EACCES)
+	if (err == -EACCES) {
+		kuid = ns_key_owner(ns, type, p->key);
 		return kuid != 0 && kuid != ns_owner_of(ns, type, id) ? -EACCES :
 		       ipcget_found_closed(type, id, extra, p);
+	}
 	if (err != -EINVAL)
 		return err;
 	/* no live object @id: being created, or a leftover */

@@ -362,8 +362,9 @@ static bool name_old(struct ns *ns, const char *name)
 
 
 /*
- * Read symlink @name: "<a> <b>" into *@a, *@b, its owner into *@uid.
- * -ENOENT if there is none; UIPC_CORRUPT if it is something else.
+ * Read symlink @name: "<a> <b>" into *@a, *@b, its owner into *@uid
+ * (unless @uid is NULL: one system call less).  -ENOENT if there is
+ * none; UIPC_CORRUPT if it is something else.
  */
 static int link_read(struct ns *ns, const char *name, int64_t *a, uint64_t *b,
 		     uid_t *uid)
@@ -387,12 +388,14 @@ static int link_read(struct ns *ns, const char *name, int64_t *a, uint64_t *b,
 		vb = strtoull(end + 1, &end, 10);
 	if (*end)
 		return UIPC_CORRUPT;
+	*a = va;
+	*b = vb;
+	if (!uid)
+		return 0;	/* the caller asks for the owner later, if at all */
 	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (!S_ISLNK(st.st_mode))
 		return UIPC_CORRUPT;
-	*a = va;
-	*b = vb;
 	*uid = st.st_uid;
 	return 0;
 }
@@ -433,6 +436,19 @@ static int link_make(struct ns *ns, const char *name, int id, uint64_t b)
 
 	snprintf(target, sizeof(target), "%d %llu", id, (unsigned long long)b);
 	return symlinkat(target, ns_dir(ns), name) < 0 ? -errno : 0;
+}
+
+/* The owner of key @key's name, or (uid_t)-1. */
+uid_t ns_key_owner(struct ns *ns, int type, int32_t key)
+{
+	char name[64];
+	struct stat st;
+
+	key_name(name, sizeof(name), type, key);
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISLNK(st.st_mode))
+		return (uid_t)-1;
+	return st.st_uid;
 }
 
 int ns_key_claim(struct ns *ns, int type, int32_t key, int id, uint64_t extra)
