@@ -168,6 +168,7 @@ uid_t ns_key_owner(struct ns *ns, int type, int32_t key);
 int ns_key_claim(struct ns *ns, int type, int32_t key, int id, uint64_t extra);
 int ns_key_drop(struct ns *ns, int type, int32_t key, int id);
 int ns_idx_drop(struct ns *ns, int type, int id);
+int ns_idx_retarget(struct ns *ns, int type, int id, int nid, uint64_t usage);
 int ns_scan(struct ns *ns, int type,
 	    int (*fn)(void *arg, int idx, int id, uint64_t usage, uid_t uid),
 	    void *arg);

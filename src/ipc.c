@@ -1279,6 +1279,8 @@ static bool idx_still_ours(struct ns *ns, int type, int id)
 	       nid == id;
 }
 
+#define SQUAT_SEQS	16	/* sequences tried for one index */
+
 static int ipcget_new(struct ns *ns, int type, const struct ipc_params *p)
 {
 	const struct ipc_ops *ops = ipc_ops_of(type);
@@ -1302,6 +1304,21 @@ static int ipcget_new(struct ns *ns, int type, const struct ipc_params *p)
 		if (id < 0)
 			return id;
 		err = obj_create(ns, type, id, p);
+		for (int n = 0; err == -EEXIST && n < SQUAT_SEQS; n++) {
+			/*
+			 * Somebody else's file holds the name (a made-up one,
+			 * or a dead remover's of another user): the index
+			 * is ours, so take it under the next sequence.
+			 */
+			int nid = id + UIPC_SEQ_MULT < 0 ||
+				  id / UIPC_SEQ_MULT + 1 >= INT32_MAX / UIPC_SEQ_MULT ?
+				  ipc_idx(id) : id + UIPC_SEQ_MULT;
+
+			if (ns_idx_retarget(ns, type, id, nid, usage))
+				break;
+			id = nid;
+			err = obj_create(ns, type, id, p);
+		}
 		if (!err && !idx_still_ours(ns, type, id)) {
 			/* stopped so long that our index was taken from us */
 			o = cache_find_locked(type, id);

@@ -544,6 +544,35 @@ int ns_key_drop(struct ns *ns, int type, int32_t key, int id)
 	return link_drop(ns, name, id);
 }
 
+/*
+ * ns_idx_retarget - our index name of @id names @nid instead (the same
+ * index, another sequence), replaced in one step.  0 or -errno.
+ */
+int ns_idx_retarget(struct ns *ns, int type, int id, int nid, uint64_t usage)
+{
+	char name[64], tmp[64];
+	uint64_t u;
+	uid_t uid;
+	int cur, err;
+
+	if (ipc_idx(nid) != ipc_idx(id))
+		return -EINVAL;
+	err = ns_idx_read(ns, type, ipc_idx(id), &cur, &u, &uid);
+	if (err || cur != id || uid != geteuid())
+		return err ? err : -ESTALE;
+	idx_name(name, sizeof(name), type, ipc_idx(id));
+	snprintf(tmp, sizeof(tmp), ".new.%d.%llx", (int)getpid(),
+		 (unsigned long long)mono_ns());
+	err = link_make(ns, tmp, nid, usage);
+	if (err)
+		return err;
+	if (renameat(ns_dir(ns), tmp, ns_dir(ns), name) < 0) {
+		err = -errno;
+		unlinkat(ns_dir(ns), tmp, 0);
+	}
+	return err;
+}
+
 int ns_idx_drop(struct ns *ns, int type, int id)
 {
 	char name[64];

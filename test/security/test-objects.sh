@@ -8,7 +8,7 @@
 #   R3 hang or break every call: hold the names lock, write every shared
 #      file it can (the registry of older versions), fill the directory
 #   R4 plant links where root's hint and limits files go
-#   R5 squat the names of the next ids
+#   R5 squat the names of the next ids (against root, and another user)
 #   R6 take a key first with a junk name (as on the kernel, the key is
 #      then the attacker's; root gets an error, never a crash or a hang)
 #   R7 truncate an object it may write: root can still remove it, and
@@ -107,6 +107,23 @@ case $ids in
 *) ok "R5: ten creations past the squatted names" ;;
 esac
 for id in $ids; do op rmid msg "$id" >/dev/null; done
+
+# R5b: the same against another user, who may not remove the squats:
+# 41 squatted file names, no index names.
+fresh
+i=0
+while [ $i -le 40 ]; do as_evil touch "$NS/msg.$i"; i=$((i + 1)); done
+ids=''
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	ids="$ids $(setpriv --reuid=4343 --regid=4343 --clear-groups "$OP" get msg 0 600)"
+done
+case $ids in
+*E*) not_ok "R5b: another user's creation denied:$ids" ;;
+*) ok "R5b: a user creates past 41 squatted file names" ;;
+esac
+for id in $ids; do
+	setpriv --reuid=4343 --regid=4343 --clear-groups "$OP" rmid msg "$id" >/dev/null
+done
 
 # R6: a junk name under a key before root uses it.
 fresh
