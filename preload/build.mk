@@ -10,12 +10,14 @@ PRELOAD_PROGS := $(patsubst preload/progs/%.c,$(O)/preload/progs/%,$(wildcard pr
 all: $(PRELOAD_SO) $(PRELOAD_RUN)
 CHECK_DEPS += $(PRELOAD_SO) $(PRELOAD_RUN) $(PRELOAD_PROGS)
 
-$(PRELOAD_SO): preload/preload.c preload/preload.map $(LIB_A) include/uipc.h
+PRELOAD_SRC := $(wildcard preload/*.c)
+
+$(PRELOAD_SO): $(PRELOAD_SRC) preload/shim.h preload/preload.map $(LIB_A) include/uipc.h
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared \
 		-Wl,--version-script=preload/preload.map -Wl,-z,defs \
-		-o $@ preload/preload.c $(LIB_A) $(LDLIBS)
+		-o $@ $(PRELOAD_SRC) $(LIB_A) $(LDLIBS)
 
 $(PRELOAD_RUN): preload/uipc-run.in VERSION
 	$(call msg,GEN,$@)
