@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # test-shim.sh - libuipc-preload.so exports the twelve SysV names and
-# only the few others it needs (the signal calls for the system-call
-# trap); uipc-run's options, errors and environment.
+# only the few others it needs (dlopen for RTLD_DEEPBIND libraries, the
+# signal calls for the system-call trap); uipc-run's options, errors and
+# environment.
 . "$(dirname "$0")/../tools/tcommon.sh"
 
 S=$B/preload/libuipc-preload.so
@@ -13,9 +14,10 @@ nm -D --defined-only "$S" | awk '$2 ~ /[TtWwDd]/ { print $3 }' | sed 's/@.*//' |
 	sort > "$T/syms"
 printf '%s\n' msgctl msgget msgrcv msgsnd semctl semget semop semtimedop \
 	shmat shmctl shmdt shmget \
+	dlopen \
 	__sysv_signal bsd_signal pthread_sigmask sigaction signal sigprocmask \
 	sysv_signal | sort > "$T/want"
-check "the shim exports the twelve SysV calls and the signal calls" \
+check "the shim exports the twelve SysV calls, dlopen and the signal calls" \
 	"$T/want" "$T/syms"
 
 "$R" --help > "$T/out" 2>&1 && grep -q '^ uipc-run \[options\] <program>' "$T/out" &&
