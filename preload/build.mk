@@ -12,7 +12,7 @@ CHECK_DEPS += $(PRELOAD_SO) $(PRELOAD_RUN) $(PRELOAD_PROGS)
 
 PRELOAD_SRC := $(wildcard preload/*.c)
 
-$(PRELOAD_SO): $(PRELOAD_SRC) preload/shim.h preload/preload.map $(LIB_A) include/uipc.h
+$(PRELOAD_SO): $(PRELOAD_SRC) preload/shim.h preload/semctl_arg.h preload/preload.map $(LIB_A) include/uipc.h
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared \
@@ -43,7 +43,7 @@ DL_DIR  := $(O)/preload/progs/dl
 DL_LIBS := $(DL_DIR)/libdeep-now.so $(DL_DIR)/libdeep-lazy.so \
 	$(DL_DIR)/libfake.so $(DL_DIR)/libown.so $(DL_DIR)/libloader.so \
 	$(DL_DIR)/sub/libplugin.so
-DL_CC    = $(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared
+DL_CC    = $(CC) $(filter-out -fsanitize=%,$(BASE_CFLAGS) $(CFLAGS)) -fPIC -shared
 CHECK_DEPS += $(DL_LIBS)
 
 $(DL_DIR)/libdeep-now.so: preload/progs/dl/deep.c

@@ -27,6 +27,8 @@
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "semctl_arg.h"		/* preload/ */
 #define X_BACKEND	"raw"
 static inline int X_msgget(key_t k, int f)
 {
@@ -82,23 +84,13 @@ static inline int X_semctl(int semid, int semnum, int cmd, ...)
 	} arg = { .ptr = NULL };
 	va_list ap;
 
-	switch (cmd) {
-	case SETVAL:
-	case GETALL:
-	case SETALL:
-	case IPC_STAT:
-	case IPC_SET:
-	case SEM_STAT:
-	case SEM_STAT_ANY:
-	case IPC_INFO:
-	case SEM_INFO:
+	if (semctl_takes_arg(cmd)) {
 		va_start(ap, cmd);
 		if (cmd == SETVAL)
 			arg.val = va_arg(ap, int);
 		else
 			arg.ptr = va_arg(ap, void *);
 		va_end(ap);
-		break;
 	}
 	return (int)syscall(SYS_semctl, semid, semnum, cmd, arg.ptr);
 }

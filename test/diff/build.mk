@@ -15,10 +15,10 @@ $(O)/test/diff/kernel/%.o: test/diff/%.c $(DIFF_HDR)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(filter-out -fsanitize=%,$(BASE_CFLAGS) $(CFLAGS)) -DDIFF_KERNEL -Itest/diff -c $< -o $@
 
-$(O)/test/diff/raw/%.o: test/diff/%.c $(DIFF_HDR)
+$(O)/test/diff/raw/%.o: test/diff/%.c $(DIFF_HDR) preload/semctl_arg.h
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(filter-out -fsanitize=%,$(BASE_CFLAGS) $(CFLAGS)) -DDIFF_KERNEL -DDIFF_RAW -Itest/diff -c $< -o $@
+	$(Q)$(CC) $(filter-out -fsanitize=%,$(BASE_CFLAGS) $(CFLAGS)) -DDIFF_KERNEL -DDIFF_RAW -Itest/diff -Ipreload -c $< -o $@
 
 $(O)/test/diff/uipc/%.o: test/diff/%.c $(DIFF_HDR) include/uipc.h
 	$(call msg,CC,$@)
