@@ -72,6 +72,21 @@ uns "$R" --syscalls env -u LD_PRELOAD sh -c 'echo fine' > "$T/o" 2>&1
 [ "$(cat "$T/o")" = fine ] && ok "without the shim, other system calls pass the filter" ||
 	not_ok "without the shim, other calls: $(cat "$T/o")"
 
+# the i386 entry of a 64-bit process: ENOSYS, not the kernel's objects
+kns sh -c '"$@"; echo "kernel: $(ipcs -q | grep -c "^0x")"' sh "$P" 77f5 i386 \
+	> "$T/o" 2>&1
+printf '%s\n' "ipc(MSGGET) through int 0x80: an id" \
+	"msgget through int 0x80: an id" "kernel: 2" > "$T/want"
+if cmp -s "$T/want" "$T/o"; then
+	uns sh -c '"$@"; echo "kernel: $(ipcs -q | grep -c "^0x")"' \
+		sh "$R" --syscalls "$P" 77f5 i386 > "$T/o" 2>&1
+	printf '%s\n' "ipc(MSGGET) through int 0x80: ENOSYS" \
+		"msgget through int 0x80: ENOSYS" "kernel: 0" > "$T/want"
+	check "--syscalls: the i386 ipc() and msgget fail with ENOSYS" "$T/want" "$T/o"
+else
+	echo "# no i386 entry here (no IA-32 emulation): not checked"
+fi
+
 # without --syscalls raw calls still go to the kernel (the default)
 uns sh -c '"$@" > /dev/null; echo "kernel: $(ipcs -a | grep -c "^0x")"' \
 	sh "$R" "$P" 77f4 keep > "$T/o" 2>&1

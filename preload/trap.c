@@ -151,7 +151,7 @@ static long answer(long nr, const greg_t *g)
 		return ret_int(uipc_msgrcv((int)a0, (void *)a1, (size_t)a2,
 					   (long)a3, (int)a4));
 	case SYS_msgctl:
-		if ((int)a0 == PROBE_ID && (int)a1 == PROBE_CMD) {
+		if (probing && (int)a0 == PROBE_ID && (int)a1 == PROBE_CMD) {
 			probed = 1;
 			return 0;
 		}

@@ -11,6 +11,8 @@
  *                           blocked raw semop
  *   rawcalls KEY threads    raw calls from several threads at once
  *   rawcalls KEY keep       make one object of each type and leave them
+ *   rawcalls KEY i386       msgget through the i386 entry (int 0x80): the
+ *                           ipc() multiplexer and the direct call
  *   rawcalls KEY child      (exec'd by "calls") send "exec'd" to KEY's queue
  */
 #include <pthread.h>
@@ -245,6 +247,25 @@ static void threads(key_t key)
 	show("msgctl IPC_RMID", syscall(SYS_msgctl, thread_q, IPC_RMID, NULL));
 }
 
+static void i386_entry(key_t key)
+{
+#ifdef __x86_64__
+	long r;
+
+	/* ipc(MSGGET = 13, key, flags), then msgget (399): i386 numbers */
+	__asm__ volatile("int $0x80" : "=a"(r)
+			 : "a"(117L), "b"(13L), "c"((long)key),
+			   "d"((long)(IPC_CREAT | 0600)) : "memory");
+	printf("ipc(MSGGET) through int 0x80: %s\n",
+	       r == -ENOSYS ? "ENOSYS" : r < 0 ? "another error" : "an id");
+	__asm__ volatile("int $0x80" : "=a"(r)
+			 : "a"(399L), "b"((long)key + 1),
+			   "c"((long)(IPC_CREAT | 0600)) : "memory");
+	printf("msgget through int 0x80: %s\n",
+	       r == -ENOSYS ? "ENOSYS" : r < 0 ? "another error" : "an id");
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	key_t key;
@@ -266,6 +287,8 @@ int main(int argc, char **argv)
 		show("msgget", r_msgget(key, IPC_CREAT | 0600));
 		show("semget", r_semget(key, 1, IPC_CREAT | 0600));
 		show("shmget", r_shmget(key, 4096, IPC_CREAT | 0600));
+	} else if (!strcmp(argv[2], "i386")) {
+		i386_entry(key);
 	} else if (!strcmp(argv[2], "child")) {
 		long q = r_msgget(key, 0);
 
