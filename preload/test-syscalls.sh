@@ -9,7 +9,8 @@
 P=$B/preload/progs/rawcalls
 R=$B/preload/uipc-run
 U=$B/tools/uipcs
-[ -x "$P" ] && [ -x "$R" ] && [ -x "$U" ] || skip "rawcalls/uipc-run/uipcs not built"
+[ -x "$P" ] && [ -x "$R" ] && [ -x "$U" ] && [ -x "$B/preload/progs/noseccomp" ] ||
+	skip "rawcalls/noseccomp/uipc-run/uipcs not built"
 can_ns || skip "cannot create IPC namespaces"
 sanitized && skip "sanitizer build: the shim cannot be preloaded"
 [ "$(uname -m)" = x86_64 ] || skip "the trap is for x86_64 only"
@@ -86,6 +87,18 @@ if cmp -s "$T/want" "$T/o"; then
 else
 	echo "# no i386 entry here (no IA-32 emulation): not checked"
 fi
+
+# where seccomp(2) is refused the program is not run (never silently on
+# the kernel); without --syscalls another filter is left alone
+N=$B/preload/progs/noseccomp
+"$N" "$R" --syscalls "$P" 77f6 keep > "$T/o" 2>&1
+rc=$?
+[ $rc -eq 125 ] && grep -q "^uipc: UIPC_SYSCALLS: cannot install the seccomp filter: " "$T/o" &&
+	ok "--syscalls where seccomp is refused: status 125 and a message" ||
+	not_ok "--syscalls where seccomp is refused: rc=$rc $(cat "$T/o")"
+out=$("$N" "$R" sh -c 'echo fine' 2>&1)
+[ "$out" = fine ] && ok "under another filter, without --syscalls: runs as usual" ||
+	not_ok "under another filter, without --syscalls: '$out'"
 
 # without --syscalls raw calls still go to the kernel (the default)
 uns sh -c '"$@" > /dev/null; echo "kernel: $(ipcs -a | grep -c "^0x")"' \

@@ -317,15 +317,18 @@ static int install_filter(void)
 {
 	struct bpf_build b;
 	struct sock_fprog prog;
+	long r;
 
 	prog.len = (unsigned short)build_filter(&b);
 	prog.filter = b.f;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-		    SECCOMP_FILTER_FLAG_TSYNC, &prog))
-		return errno == ESRCH ? -EBUSY : -errno;
-	return 0;
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC, &prog);
+	if (r < 0)
+		return -errno;
+	/* > 0: a thread (this id) that has filters of its own cannot sync */
+	return r > 0 ? -EBUSY : 0;
 }
 
 /* Does a trapped call reach our handler? */
