@@ -228,6 +228,7 @@ struct obj {
 	bool view;			/* a private copy (ipc_view()) */
 	uid_t fuid;			/* the file's owner when mapped */
 	int32_t key;			/* its key when mapped (its name) */
+	bool key_ok;			/* found through that key's name */
 	bool counted;			/* we added to hdr->mappers */
 	bool keep_memory;		/* removal must not punch it out */
 	int guard;			/* our SIGBUS guard entry, -1: none */
