@@ -328,6 +328,30 @@ static void undo_free(struct obj *o, struct uipc_semundo *u)
 	jw32(&o->jc, &u->pid, 0);
 }
 
+/*
+ * An undo record whose adjustments are all zero changes nothing at exit:
+ * free it, so that only processes that hold an adjustment hold a record
+ * (a prefork server's workers, which take a mutex with SEM_UNDO and give
+ * it back, hold one at a time, not one each), and so that the checks of
+ * holders cost one per adjustment held, not one per process that ever
+ * used the set.  A waker that completes a sleeper's operation takes a
+ * record for it again.  Lock held.
+ */
+static void undo_drop_empty(struct obj *o, struct uipc_semundo *u)
+{
+	const int16_t *adj;
+
+	if (!u || !READ_ONCE(u->pid))
+		return;
+	adj = undo_adj(u);
+	for (uint32_t i = 0; i < o->u.sem.nsems; i++)
+		if (READ_ONCE(adj[i]))
+			return;
+	if (!jn_room(&o->jc, 1))
+		jn_commit(&o->jc);
+	jw32(&o->jc, &u->pid, 0);
+}
+
 static void set_adj(struct obj *o, struct uipc_semundo *u, uint32_t num,
 		    int v)
 {
@@ -711,13 +735,17 @@ static void sem_update_queue(struct obj *o)
 				removed = true;
 				continue;
 			}
+			if (r == 0 && undo && !u) {
+				/* a sleeper gives up an empty record: take one */
+				u = undo_find(o, READ_ONCE(best->w.pid),
+					      READ_ONCE(best->w.start), true);
+				if (!u)
+					r = -ENOMEM;	/* table full; see docs */
+			}
 			if (r == 0) {
-				if (undo && !u) {
-					r = -EIDRM;	/* its record vanished */
-				} else {
-					apply_ops(o, sops, n, newv, u,
-						  READ_ONCE(best->w.pid));
-				}
+				apply_ops(o, sops, n, newv, u,
+					  READ_ONCE(best->w.pid));
+				undo_drop_empty(o, u);
 			}
 			if (!jn_room(&o->jc, 4))
 				jn_commit(&o->jc);
@@ -898,6 +926,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 				sem_update_queue(o);
 			wt_hint(&s->last_pid, &s->last_cpu, &s->prev_cpu);
 		}
+		undo_drop_empty(o, u);	/* done, failed, or about to wait */
 		if (r != 1) {
 			sem_unpin_all(o, sops, n);
 			goto unlock;
