@@ -152,6 +152,7 @@ static inline void ns_call_begin(void)
  */
 extern int ns_ro;
 int ns_set_readonly(int mode);
+int ns_status(char *buf, size_t len);
 /* UIPC_READONLY: this process only observes (modifying calls: EROFS) */
 static inline bool ipc_readonly(void) { return READ_ONCE(ns_ro) == UIPC_READONLY; }
 /* either mode: the reading calls take no lock and repair nothing */
