@@ -94,7 +94,14 @@ struct jctx {
 	uint32_t cap;			/* validated capacity */
 };
 
-int lk_lock(struct uipc_lock *l);
+/* A lock taker: its lease on the lock's file (lease.c); slot 0: none. */
+struct lk_who {
+	int fd;
+	uint32_t slot;
+};
+int lk_lock(struct uipc_lock *l, const struct lk_who *who);
+int lease_take(int fd, uint64_t *next);
+bool lease_alive(int fd, uint32_t slot);
 void lk_unlock(struct uipc_lock *l);
 int jn_init(struct jctx *jc, void *base, size_t size, size_t joff,
 	    size_t jsize);
@@ -228,6 +235,8 @@ struct obj {
 	void *priv;			/* per-type private state */
 	bool view;			/* a private copy (ipc_view()) */
 	uid_t fuid;			/* the file's owner when mapped */
+	struct lk_who lease;		/* our lease on its file (lease.c) */
+	bool lease_want;		/* take one at the next lock (fork) */
 	int32_t key;			/* its key when mapped (its name) */
 	bool key_ok;			/* found through that key's name */
 	bool counted;			/* we added to hdr->mappers */

@@ -124,9 +124,26 @@ static void cache_postfork(void)
 	pthread_mutex_unlock(&cache_mu);
 }
 
+static void lease_drop(struct obj *o);
+
+/*
+ * The child shares our leases (file descriptions): it closes its copies,
+ * which leaves ours held, and takes its own when it first locks.
+ */
+static void cache_postfork_child(void)
+{
+	for (int t = 0; t < UIPC_NTYPES; t++)
+		for (int b = 0; b < CACHE_BUCKETS; b++)
+			for (struct obj *o = cache[t][b]; o; o = o->next) {
+				lease_drop(o);
+				o->lease_want = true;
+			}
+	pthread_mutex_unlock(&cache_mu);
+}
+
 static void cache_init(void)
 {
-	pthread_atfork(cache_prefork, cache_postfork, cache_postfork);
+	pthread_atfork(cache_prefork, cache_postfork, cache_postfork_child);
 }
 
 /*
@@ -214,9 +231,37 @@ void ipc_lend_tail(struct obj *o, size_t from)
 static void view_free(struct obj *v);
 static void kcache_forget(struct obj *o);
 
+/* Give up our lease on @o's file (close its descriptor). */
+static void lease_drop(struct obj *o)
+{
+	if (o->lease.fd >= 0)
+		close(o->lease.fd);
+	o->lease.fd = -1;
+	o->lease.slot = 0;
+}
+
+/*
+ * Keep @fd, open for writing on @o's file, as our lease on it, or close
+ * it.  Without a lease (no descriptor to spare: EMFILE) the lock word
+ * names our pid instead (lock.c).
+ */
+static void lease_keep(struct obj *o, int fd)
+{
+	int slot = fd >= 0 && !o->view && !ipc_readonly() ?
+		   lease_take(fd, &o->hdr->lease_next) : -1;
+
+	if (slot > 0) {
+		o->lease.fd = fd;
+		o->lease.slot = (uint32_t)slot;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+}
+
 static void obj_unmap(struct obj *o)
 {
 	kcache_forget(o);
+	lease_drop(o);
 	if (o->counted)
 		fetch_sub(&o->hdr->mappers, 1);
 	if (o->cached_view)
@@ -290,6 +335,7 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	if (!o)
 		return ERR_PTR(-ENOMEM);
 	o->guard = -1;
+	o->lease.fd = -1;
 	/* map what the header says; a shorter file is corrupt */
 	p = mmap(NULL, sizeof(struct uipc_hdr), PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
@@ -368,9 +414,12 @@ static struct obj *obj_open(int type, int id)
 		return ERR_PTR(-EINVAL);
 	}
 	o = obj_map_fd(fd, type, id);
-	close(fd);
-	if (!IS_ERR(o))
-		o->fuid = st.st_uid;
+	if (IS_ERR(o)) {
+		close(fd);
+		return o;
+	}
+	o->fuid = st.st_uid;
+	lease_keep(o, fd);
 	return o;
 }
 
@@ -525,9 +574,34 @@ void ipc_obj_put(struct obj *o)
  * ipc_obj_lock - take the object's lock.  If its previous holder died,
  * roll its update back and let the type repair what it left.
  */
+/* After fork: a lease of our own on @o's file (see lease.c). */
+static void lease_retake(struct obj *o)
+{
+	struct ns *ns = ns_get();
+	bool mt = threaded();
+	char name[64];
+
+	if (IS_ERR(ns) || o->view)
+		return;
+	if (mt)
+		pthread_mutex_lock(&cache_mu);
+	if (o->lease_want) {
+		o->lease_want = false;
+		ns_obj_name(name, sizeof(name), o->type, o->id);
+		lease_keep(o, openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW |
+				     O_CLOEXEC));
+	}
+	if (mt)
+		pthread_mutex_unlock(&cache_mu);
+}
+
 int ipc_obj_lock(struct obj *o)
 {
-	int r = lk_lock(&o->hdr->lock);
+	int r;
+
+	if (unlikely(o->lease_want))
+		lease_retake(o);
+	r = lk_lock(&o->hdr->lock, &o->lease);
 
 	if (unlikely(r == 1)) {
 		jn_rollback(&o->jc);
@@ -608,6 +682,7 @@ struct obj *view_take(struct obj *o)
 	v->size = o->size;
 	v->hdr = (struct uipc_hdr *)(void *)a;
 	v->view = true;
+	v->lease.fd = -1;
 	err = jn_init(&v->jc, v->base, len, v->hdr->journal_off,
 		      v->hdr->journal_size);
 	if (!err) {
@@ -1171,6 +1246,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	o->base = m;
 	o->size = size;
 	o->hdr = h;
+	o->lease.fd = -1;
 	o->counted = true;
 	o->fuid = proc_euid();
 	o->key = p->key;
@@ -1191,7 +1267,7 @@ static int obj_create(struct ns *ns, int type, int id,
 		if (err)
 			goto fail_obj;
 	}
-	close(fd);
+	lease_keep(o, fd);
 	pthread_once(&cache_once, cache_init);
 	if (threaded())
 		pthread_mutex_lock(&cache_mu);

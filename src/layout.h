@@ -48,21 +48,29 @@ enum uipc_type {
  * struct uipc_lock - a mutex that survives the death of its holder.
  *
  * word is the futex word:
- *   0                        free
- *   pid                      held by process pid, nobody waiting
- *   pid | UIPC_LOCK_WAITERS  held, and someone may sleep on it
- * The holder is a process, not a thread: liveness is per process.
- * owner_start is the holder's start time (see proc.c), written right
- * after acquiring and cleared right before releasing; 0 means "not known
- * yet", in which case only the pid is checked.
+ *   0                                free
+ *   LEASE | slot                     held by the process whose lease on
+ *                                    this file is slot (lease.c)
+ *   LEASE | slot | WAITERS           held, and someone may sleep on it
+ *   pid [| WAITERS]                  held by pid (no lease: a process
+ *                                    that could not take one)
+ * The holder is a process, not a thread: liveness is per process.  A
+ * slot's holder is alive while the kernel says its lease's byte of the
+ * file, UIPC_LEASE_BASE + slot, is write-locked (F_OFD_GETLK), in any
+ * PID namespace.  owner_pid is the holder's pid in its own PID namespace
+ * (for people; never trusted), owner_start its start time (the pid form
+ * only: 0 = not known yet).
  */
 #define UIPC_LOCK_WAITERS	0x80000000u
+#define UIPC_LOCK_LEASE		0x40000000u
+#define UIPC_LOCK_SLOTMASK	0x3fffffffu
 #define UIPC_LOCK_PIDMASK	0x3fffffffu
+#define UIPC_LEASE_BASE		(1ull << 40)	/* lease bytes start here */
 
 struct uipc_lock {
 	uint32_t word;		/* futex word, encoding above */
-	uint32_t pad;		/* zero */
-	uint64_t owner_start;	/* holder's start time, or 0 */
+	uint32_t owner_pid;	/* holder's pid (information only) */
+	uint64_t owner_start;	/* pid form: holder's start time, or 0 */
 };
 
 /*
@@ -117,7 +125,10 @@ struct uipc_hdr {
 				 * bound: +1 per mapping, fork included; -1
 				 * per unmapping; exit and death leave it) */
 	uint32_t pad;
-	uint64_t reserved[2];	/* zero */
+	uint64_t lease_next;	/* the next lease slot to hand out (lease.c):
+				 * slots are never reused soon, so a dead
+				 * holder's slot cannot come alive again */
+	uint64_t reserved;	/* zero */
 };
 
 _Static_assert(sizeof(struct uipc_lock) == 16, "uipc_lock");

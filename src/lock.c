@@ -7,12 +7,13 @@
  * of shared files even when a process is SIGKILLed in the middle of one.
  *
  * Internals.
- * The lock word holds the holder's pid (see struct uipc_lock).  Taking a
- * free lock is one compare-and-swap, releasing it one exchange; a futex
- * wake is issued only when the WAITERS bit was set.  A contender spins
- * briefly, then sleeps on the word with a short timeout; each time the
- * timeout passes it checks whether the holder is still alive
- * (proc_alive(): pid and start time).  If not, it takes the lock over with
+ * The lock word names the holder's lease (see struct uipc_lock, lease.c).
+ * Taking a free lock is one compare-and-swap, releasing it one exchange; a
+ * futex wake is issued only when the WAITERS bit was set.  A contender
+ * spins briefly, then sleeps on the word with a short timeout; each time
+ * the timeout passes it asks the kernel whether the holder's lease is
+ * still held (a pid, for a holder without one: proc_alive(), and one
+ * second at most).  If not, it takes the lock over with
  * a compare-and-swap against the dead holder's word (several contenders
  * may notice; exactly one wins) and tells its caller to repair: roll back
  * the journal, then let the object type finish anything it left half done.
@@ -33,25 +34,54 @@
 #define LK_SPIN_NS	10000L		/* at most this long */
 #define LK_NAP_NS	20000000L	/* 20 ms between holder checks */
 
-/* Is the holder recorded in @w (read together with l->owner_start) dead? */
-static bool lk_holder_dead(struct uipc_lock *l, uint32_t w)
+/*
+ * Is the holder named by @w dead (then its lock may be taken over)?
+ * A lease holder: ask the kernel (lease_alive()).  A pid (a holder that
+ * had no lease, or a word written by hand): dead if the pid is, and
+ * after LK_PID_MAX_NS of holding in any case, so that a forged word (a
+ * live pid) holds nobody up longer.  @since: when we first saw @w.
+ */
+#define LK_PID_MAX_NS	1000000000LL	/* one second */
+
+static bool lk_holder_dead(struct uipc_lock *l, uint32_t w,
+			   const struct lk_who *me, int64_t since)
 {
-	const struct proc_self *me = proc_self();
-	pid_t pid = w & UIPC_LOCK_PIDMASK;
 	uint64_t start = READ_ONCE(l->owner_start);
 
 	/* owner_start must belong to the holder we looked at */
 	if (READ_ONCE(l->word) != w)
 		return false;
-	if (pid == me->pid)
-		return false;	/* another thread of ours */
-	return !proc_alive(pid, start);
+	if (w & UIPC_LOCK_LEASE) {
+		uint32_t slot = w & UIPC_LOCK_SLOTMASK;
+
+		if (slot == me->slot)
+			return false;	/* another thread of ours */
+		return !lease_alive(me->fd, slot);
+	}
+	if ((pid_t)(w & UIPC_LOCK_PIDMASK) == proc_self()->pid)
+		return false;		/* another thread of ours */
+	return !proc_alive((pid_t)(w & UIPC_LOCK_PIDMASK), start) ||
+	       mono_ns() - since > LK_PID_MAX_NS;
 }
 
-static int lk_lock_slow(struct uipc_lock *l)
+/* The word a holder writes: its lease slot, or its pid without one. */
+static uint32_t lk_mine(const struct lk_who *me)
 {
-	const struct proc_self *me = proc_self();
-	uint32_t mine = (uint32_t)me->pid;
+	return me->slot ? UIPC_LOCK_LEASE | me->slot :
+	       (uint32_t)proc_self()->pid;
+}
+
+static void lk_got(struct uipc_lock *l, const struct lk_who *me)
+{
+	WRITE_ONCE(l->owner_pid, (uint32_t)proc_self()->pid);
+	WRITE_ONCE(l->owner_start, me->slot ? 0 : proc_self()->start);
+}
+
+static int lk_lock_slow(struct uipc_lock *l, const struct lk_who *who)
+{
+	uint32_t mine = lk_mine(who);
+	uint32_t seen = 0;
+	int64_t seen_at = 0;
 	struct timespec dl;
 	uint32_t w;
 
@@ -81,41 +111,46 @@ static int lk_lock_slow(struct uipc_lock *l)
 				continue;
 			w |= UIPC_LOCK_WAITERS;
 		}
+		if ((w & ~UIPC_LOCK_WAITERS) != seen) {
+			seen = w & ~UIPC_LOCK_WAITERS;
+			seen_at = mono_ns();
+		}
 		fx_deadline(&(struct timespec){ 0, LK_NAP_NS }, &dl);
 		if (fx_wait(&l->word, w, &dl) == -ETIMEDOUT &&
-		    lk_holder_dead(l, w)) {
+		    lk_holder_dead(l, w, who, seen_at)) {
 			if (cas(&l->word, &w, mine | UIPC_LOCK_WAITERS)) {
-				WRITE_ONCE(l->owner_start, me->start);
+				lk_got(l, who);
 				return 1;
 			}
 		}
 	}
 got:
-	WRITE_ONCE(l->owner_start, me->start);
+	lk_got(l, who);
 	return 0;
 }
 
 /*
- * lk_lock - take @l.
+ * lk_lock - take @l as @who (its lease on the lock's file; slot 0: none).
  *
  * Returns 0, or 1 when the lock was taken over from a dead holder: the
  * caller then owns the lock and must repair what it guards.
  */
-int lk_lock(struct uipc_lock *l)
+int lk_lock(struct uipc_lock *l, const struct lk_who *who)
 {
 	uint32_t w = 0;
 
 	/* pairs with the exchange in lk_unlock() */
-	if (likely(cas(&l->word, &w, (uint32_t)proc_self()->pid))) {
-		WRITE_ONCE(l->owner_start, proc_self()->start);
+	if (likely(cas(&l->word, &w, lk_mine(who)))) {
+		lk_got(l, who);
 		return 0;
 	}
-	return lk_lock_slow(l);
+	return lk_lock_slow(l, who);
 }
 
 void lk_unlock(struct uipc_lock *l)
 {
 	WRITE_ONCE(l->owner_start, 0);
+	WRITE_ONCE(l->owner_pid, 0);
 	/* release: everything written under the lock is visible first */
 	if (xchg(&l->word, 0) & UIPC_LOCK_WAITERS)
 		fx_wake(&l->word, 1);

@@ -58,10 +58,18 @@ static int hold_locks(int argc, char **argv)
 		}
 		h = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, fd, 0);
-		close(fd);
+		/* hold a lease, as the library does, and name it in the word
+		 * (the descriptor stays open: the lease lives with it) */
+		uint32_t slot = 1000 + (uint32_t)i;
+		struct flock fl = {
+			.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			.l_start = (off_t)(UIPC_LEASE_BASE + slot), .l_len = 1,
+		};
+
 		if (h == MAP_FAILED || h->magic != UIPC_MAGIC ||
+		    fcntl(fd, F_OFD_SETLK, &fl) < 0 ||
 		    !__atomic_compare_exchange_n(&h->lock.word, &zero,
-						 (uint32_t)getpid(), 0,
+						 UIPC_LOCK_LEASE | slot, 0,
 						 __ATOMIC_SEQ_CST,
 						 __ATOMIC_SEQ_CST)) {
 			fprintf(stderr, "uhold: %s: cannot lock\n", argv[i]);
