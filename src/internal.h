@@ -211,9 +211,6 @@ struct obj {
 	bool counted;			/* we added to hdr->mappers */
 	bool keep_memory;		/* removal must not punch it out */
 	int guard;			/* our SIGBUS guard entry, -1: none */
-	bool lent_once;			/* shm: the data part was lent before */
-	size_t lent_from;		/* offset from which the mapping was
-					 * handed to an attachment (0: not) */
 	struct obj *cached_view;	/* the last view of this object */
 	int64_t cached_ns;		/* when it was taken (CLOCK_MONOTONIC) */
 };
@@ -281,7 +278,8 @@ int ipc_max_idx(int type);
 int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
 int ipc_ptr_ok(const void *p);
 int ipc_guard_add(void *p, size_t len);
-void ipc_lend_tail(struct obj *o, size_t from);
+void *ipc_space_map(size_t len, int prot, int flags, int fd, off_t off);
+void ipc_space_unmap(void *p, size_t len);
 int64_t ipc_now(void);
 
 /* ---- wait.c: waiter slots ---- */

@@ -463,9 +463,9 @@ struct uipc_shmatt {
 };
 
 /*
- * In uipc_shmatt.count: one of the process's attachments is the data part
- * of the library's own mapping of the file (see lend_data() in shm.c), so
- * that in /proc/PID/maps it may show as part of a mapping from offset 0.
+ * In uipc_shmatt.count: set by earlier versions of the library (an
+ * attachment that was the data part of its own mapping of the file);
+ * no longer set, and masked off where counts are read.
  */
 #define UIPC_ATT_LENT		0x80000000u
 

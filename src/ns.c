@@ -222,14 +222,14 @@ static int reg_open(struct ns *ns)
 		close(fd);
 		return UIPC_CORRUPT;
 	}
-	p = mmap(NULL, reg_size(), ns_ro == UIPC_READONLY ? PROT_READ :
+	p = ipc_space_map(reg_size(), ns_ro == UIPC_READONLY ? PROT_READ :
 		 PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
 		return -errno;
 	err = reg_validate(p, reg_size());
 	if (err) {
-		munmap(p, reg_size());
+		ipc_space_unmap(p, reg_size());
 		return err;
 	}
 	ns->reg = p;

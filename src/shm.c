@@ -42,7 +42,6 @@ struct attach {
 	void *addr;
 	size_t len;
 	int id;
-	bool lent;		/* the data part of the cached mapping */
 };
 
 static struct attach *attached;
@@ -115,7 +114,7 @@ static int shm_validate(struct obj *o)
 	    s->data_off < (uint64_t)h->body_off + h->body_size)
 		return UIPC_CORRUPT;
 	o->u.shm.seg = s;
-	/* the journal never reaches into the data (which may be lent out) */
+	/* the journal never reaches into the data */
 	o->jc.size = s->data_off;
 	return 0;
 }
@@ -171,17 +170,12 @@ int shm_get(key_t key, size_t size, int shmflg)
 
 /* ---- the attach table ---- */
 
-/*
- * Add @delta attachments for (pid, start); @lent > 0 marks its entry as
- * holding the lent attachment (see lend_data()), < 0 unmarks it.  Object
- * lock held.
- */
-static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta,
-		   int lent)
+/* Add @delta attachments for (pid, start).  Object lock held. */
+static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 {
 	struct uipc_shmseg *s = o->u.shm.seg;
 	struct uipc_shmatt *free_e = NULL, *e = NULL;
-	uint32_t hw = att_used(o), n, flag;
+	uint32_t hw = att_used(o), n;
 
 	for (uint32_t i = 0; i < hw; i++) {
 		struct uipc_shmatt *a = att_at(o, i);
@@ -208,14 +202,11 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta,
 		jw32(&o->jc, &e->start, (uint32_t)start);
 		jw32(&o->jc, &e->pid, pid);
 	}
-	flag = READ_ONCE(e->count) & UIPC_ATT_LENT;
 	n = READ_ONCE(e->count) & ~UIPC_ATT_LENT;
 	if (delta < 0 && (uint32_t)-delta > n)
 		delta = -(int)n;
 	n += (uint32_t)delta;
-	if (lent)
-		flag = lent > 0 ? UIPC_ATT_LENT : 0;
-	jw32(&o->jc, &e->count, n ? n | flag : 0);
+	jw32(&o->jc, &e->count, n);
 	jw32(&o->jc, &s->nattch, READ_ONCE(s->nattch) + delta);
 	if (!n)
 		jw32(&o->jc, &e->pid, 0);
@@ -225,10 +216,9 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta,
 /*
  * How many attachments of @o does process @pid have, per /proc?  -1:
  * unknown.  An attachment is a mapping of the file from the data's
- * offset; with @lent, also the one mapping from offset 0 that reaches
- * into the data (the lent data part, still joined to the header part).
+ * offset.
  */
-static int maps_count(pid_t pid, struct obj *o, bool lent)
+static int maps_count(pid_t pid, struct obj *o)
 {
 	char path[64], line[512];
 	struct ns *ns = ns_get();
@@ -258,12 +248,7 @@ static int maps_count(pid_t pid, struct obj *o, bool lent)
 			continue;
 		if (ino != st.st_ino || makedev(maj, min) != st.st_dev)
 			continue;
-		if (off == data_off ||
-		    (lent && !off && hi - lo > data_off)) {
-			n++;
-			if (!off)
-				lent = false;	/* only one such */
-		}
+		n += off == data_off;
 	}
 	fclose(f);
 	return n;
@@ -301,12 +286,11 @@ static void shm_verify(struct obj *o)
 		else if (!proc_alive((pid_t)pid, start))
 			real = 0;
 		else
-			real = maps_count((pid_t)pid, o,
-					  READ_ONCE(a->count) & UIPC_ATT_LENT);
+			real = maps_count((pid_t)pid, o);
 		if (real >= 0 && real != have) {
 			if (!jn_room(&o->jc, 8))
 				jn_commit(&o->jc);
-			att_add(o, pid, start, real - have, 0);
+			att_add(o, pid, start, real - have);
 			if (real < have) {
 				/* it detached by exiting, exec or death */
 				jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
@@ -381,8 +365,7 @@ static void att_child(void)
 			continue;
 		ipc_obj_lock(o);
 		/* as the kernel's vm open: the child attaches */
-		if (att_add(o, (uint32_t)me->pid, me->start, 1,
-			    a->lent) == 0) {
+		if (att_add(o, (uint32_t)me->pid, me->start, 1) == 0) {
 			/* the kernel does this in the parent's context */
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
 			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)getppid());
@@ -403,7 +386,7 @@ static void att_init(void)
 
 /* ---- shmat / shmdt ---- */
 
-static void shm_detached(int id, void *unmap, size_t len, bool lent);
+static void shm_detached(int id, void *unmap, size_t len);
 
 /* Unlist the attachments that [p, p + len) covered (SHM_REMAP). */
 static struct attach *att_take_overlapping(void *p, size_t len)
@@ -426,37 +409,6 @@ static struct attach *att_take_overlapping(void *p, size_t len)
 	return out;
 }
 
-/*
- * lend_data - the first read-write attach in this process at an address
- * of the kernel's choosing gets the data part of the cached mapping
- * itself (from @off): a segment we created has those pages mapped in
- * already, so that attach costs no system call and no page fault.  The
- * cached mapping then stops at @off.  In /proc/PID/maps, where other
- * processes count attachments (shm_verify()), it may stay one mapping
- * with the header part: our attach table entry says so (UIPC_ATT_LENT).
- * Returns 1 if lent, 0 if the caller should duplicate the cached data
- * part as usual, -1 if we have none (lent and still attached, or its
- * room taken: map the file).  Object lock held.
- */
-static int lend_data(struct obj *o, uint64_t off)
-{
-	if (o->view)
-		return 0;
-	if (!o->lent_once) {
-		o->lent_once = true;
-		ipc_lend_tail(o, off);
-		return 1;
-	}
-	if (o->lent_from) {
-		/* detached since: grow back in place, duplicate from then on */
-		if (o->lent_from != off ||
-		    mremap(o->base, off, o->size, 0) == MAP_FAILED)
-			return -1;
-		ipc_lend_tail(o, 0);
-	}
-	return 0;
-}
-
 static int dup_refused;	/* mremap(old_size 0) said EINVAL once */
 
 void *shm_at(int shmid, const void *shmaddr, int shmflg)
@@ -466,7 +418,6 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	int prot, acc, oflags, flags = MAP_SHARED, fd, err;
 	struct attach *a, *replaced;
 	bool dup;
-	int lent = 0;
 	struct ns *ns;
 	struct obj *o;
 	char name[64];
@@ -525,7 +476,9 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	 * the pages our cached mapping of the file already has (mremap of
 	 * zero bytes duplicates a shared mapping): one system call.  The
 	 * others open the file with the access asked for, so that a
-	 * read-only attachment can never be made writable with mprotect.
+	 * read-only attachment can never be made writable with mprotect.  The cached mapping itself is never handed
+	 * out: it lives where the library's mappings go (space.c), never
+	 * where the program attaches.
 	 */
 	dup = !(shmflg & (SHM_RDONLY | SHM_EXEC)) && (!addr || (shmflg & SHM_REMAP)) &&
 	      READ_ONCE(dup_refused) == 0;
@@ -555,14 +508,6 @@ again:
 		if (off % (uint64_t)page_size() || off > o->size ||
 		    a->len != o->size - off || !a->len) {
 			err = UIPC_CORRUPT;
-		} else if (dup && !addr && (lent = lend_data(o, off)) > 0) {
-			p = o->base + off;
-			err = 0;
-		} else if (dup && (lent < 0 || o->lent_from)) {
-			/* the cached mapping's data is an attachment */
-			ipc_obj_unlock(o);
-			dup = false;
-			goto again;
 		} else if (dup) {
 			p = mremap(o->base + off, 0, a->len,
 				   MREMAP_MAYMOVE | (addr ? MREMAP_FIXED : 0),
@@ -580,11 +525,8 @@ again:
 			p = mmap((void *)addr, a->len, prot, flags, fd, (off_t)off);
 			err = p == MAP_FAILED ? (errno == EEXIST ? -EINVAL : -errno) : 0;
 		}
-		if (!err) {
-			a->lent = lent > 0;
-			err = att_add(o, (uint32_t)me->pid, me->start, 1,
-				      a->lent);
-		}
+		if (!err)
+			err = att_add(o, (uint32_t)me->pid, me->start, 1);
 		if (!err) {
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
 			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
@@ -610,7 +552,7 @@ again:
 		struct attach *r = replaced;
 
 		replaced = r->next;
-		shm_detached(r->id, NULL, 0, r->lent);
+		shm_detached(r->id, NULL, 0);
 		free(r);
 	}
 	return p;
@@ -625,7 +567,7 @@ out:
  * unmap and the count change happen under the object lock together, so
  * that shm_verify() in another process never sees one without the other.
  */
-static void shm_detached(int id, void *unmap, size_t len, bool lent)
+static void shm_detached(int id, void *unmap, size_t len)
 {
 	const struct proc_self *me = proc_self();
 	struct obj *o = ipc_obj_get(UIPC_T_SHM, id);
@@ -639,7 +581,7 @@ static void shm_detached(int id, void *unmap, size_t len, bool lent)
 	ipc_obj_lock(o);
 	if (unmap)
 		munmap(unmap, len);
-	att_add(o, (uint32_t)me->pid, me->start, -1, lent ? -1 : 0);
+	att_add(o, (uint32_t)me->pid, me->start, -1);
 	jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
 	jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
 	/* other holders may be gone without a word: check them then */
@@ -665,7 +607,7 @@ int shm_dt(const void *shmaddr)
 	if (!a)
 		return -EINVAL;
 	id = a->id;
-	shm_detached(id, a->addr, a->len, a->lent);
+	shm_detached(id, a->addr, a->len);
 	free(a);
 	return 0;
 }
@@ -679,7 +621,7 @@ __attribute__((destructor)) static void shm_exit(void)
 	ns_call_begin();
 	while ((a = attached)) {
 		attached = a->next;
-		shm_detached(a->id, NULL, 0, a->lent);
+		shm_detached(a->id, NULL, 0);
 		free(a);
 	}
 }

@@ -307,3 +307,55 @@ SCENARIO(shm_small, 0)
 	obj_info(K_SHM, G_INFO);
 	R(X_shmdt(a));
 }
+
+/*
+ * Get calls take no address space: an address just freed (by shmdt, or
+ * by munmap of a probe mapping) is still free for the next shmat, after
+ * a get or stat of any type in between.
+ */
+static void at_freed(long pages, int between)
+{
+	int id = RID(K_SHM, X_shmget(IPC_PRIVATE, pages * PAGE, IPC_CREAT | 0600));
+	char *a = RPTR(X_shmat(id, NULL, 0)), *b;
+	int other = -1;
+
+	R(X_shmdt(a));
+	obj_rmid(K_SHM, id);
+	id = RID(K_SHM, X_shmget(IPC_PRIVATE, pages * PAGE, IPC_CREAT | 0600));
+	if (between == 1)
+		other = RID(K_MSG, X_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	if (between == 2)
+		other = RID(K_SEM, X_semget(IPC_PRIVATE, 3, IPC_CREAT | 0600));
+	if (between == 3)
+		st_shm(id);
+	b = RPTR(X_shmat(id, a, 0));
+	tr("attached at the freed address: %s", a == b ? "yes" : "no");
+	if (b != (void *)-1)
+		R(X_shmdt(b));
+	obj_rmid(K_SHM, id);
+	if (between == 1)
+		obj_rmid(K_MSG, other);
+	if (between == 2)
+		obj_rmid(K_SEM, other);
+}
+
+SCENARIO(shm_at_freed_addr, 0)
+{
+	char *hole;
+	int id;
+
+	for (int between = 0; between < 4; between++) {
+		at_freed(1, between);
+		at_freed(2, between);
+		at_freed(16, between);
+	}
+	/* a probe mapping's address, then a segment never attached before */
+	for (long n = 1; n <= 16; n *= 4) {
+		hole = free_range((size_t)n);
+		id = RID(K_SHM, X_shmget(IPC_PRIVATE, n * PAGE, IPC_CREAT | 0600));
+		tr("attached at the probed address: %s",
+		   X_shmat(id, hole, 0) == hole ? "yes" : "no");
+		R(X_shmdt(hole));
+		obj_rmid(K_SHM, id);
+	}
+}
