@@ -83,12 +83,6 @@ int64_t ipc_now(void)
 	return (int64_t)time(NULL);
 }
 
-/* NULL and (void *)-1 are the invalid pointers we can see; see docs. */
-int ipc_ptr_ok(const void *p)
-{
-	return p && p != (const void *)-1 ? 0 : -EFAULT;
-}
-
 #define POPULATE_MAX	(64 << 10)	/* header bytes mapped in at once on creation */
 
 static size_t align_up(size_t v, size_t a)

@@ -672,7 +672,7 @@ static int shm_stat(int shmid, int cmd, struct shmid_ds *buf)
 	ipc_read_end(o, r);
 	ipc_obj_put(o);
 	if (err >= 0) {
-		if (ipc_ptr_ok(buf))
+		if (ipc_uwrite(buf, sizeof(*buf)))
 			return -EFAULT;
 		*buf = ds;
 	}
@@ -693,7 +693,8 @@ static int shm_info(int cmd, void *buf)
 	max = ipc_max_idx(UIPC_T_SHM);
 	if (max < 0)
 		return max;
-	if (ipc_ptr_ok(buf))
+	if (ipc_uwrite(buf, cmd == IPC_INFO ? sizeof(struct shminfo) :
+					      sizeof(struct shm_info)))
 		return -EFAULT;
 	if (cmd == IPC_INFO) {
 		struct shminfo si;
@@ -824,7 +825,7 @@ int shm_ctl(int shmid, int cmd, struct shmid_ds *buf)
 	case IPC_SET:
 		if (ipc_readonly())
 			return -EROFS;
-		if (ipc_ptr_ok(buf))
+		if (ipc_uread(buf, sizeof(*buf)))
 			return -EFAULT;
 		in = *buf;
 		return shm_down(shmid, cmd, &in);
