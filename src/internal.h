@@ -281,6 +281,17 @@ int ipc_uwrite(void *p, size_t n);
 int ipc_guard_add(void *p, size_t len);
 void *ipc_space_map(size_t len, int prot, int flags, int fd, off_t off);
 void ipc_space_unmap(void *p, size_t len);
+void ipc_sync_fd(struct obj *o, int fd);
+/* shmhuge.c: SHM_HUGETLB segments */
+struct stat;
+int shm_huge_shift(int shmflg);
+int shm_huge_allowed(void);
+int shm_huge_create(struct obj *o, int shift, uint64_t len, bool noreserve,
+		    dev_t *dev);
+int shm_huge_open(struct obj *o, int oflags);
+int shm_huge_stat(struct obj *o, struct stat *st);
+void shm_huge_unlink(struct obj *o);
+void shm_huge_sync(struct obj *o);
 int64_t ipc_now(void);
 
 /* ---- wait.c: waiter slots ---- */

@@ -688,6 +688,13 @@ static void ipc_sync_file(struct obj *o)
 	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	ipc_sync_fd(o, fd);
+	close(fd);
+}
+
+/* The same for another file of @o, open as @fd (shm: huge page data). */
+void ipc_sync_fd(struct obj *o, int fd)
+{
 	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
 		   READ_ONCE(o->hdr->perm.gid)) < 0) {
 		/* only a privileged caller may give a file away; see docs */
@@ -697,7 +704,6 @@ static void ipc_sync_file(struct obj *o)
 	}
 	file_acl(fd, READ_ONCE(o->hdr->perm.uid), READ_ONCE(o->hdr->perm.cuid),
 		 file_mode(READ_ONCE(o->hdr->perm.mode)));
-	close(fd);
 }
 
 void ipc_fill_perm(const struct uipc_hdr *h, struct ipc_perm *out)

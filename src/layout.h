@@ -444,14 +444,15 @@ struct uipc_shmseg {
 	uint32_t nattch;	/* shm_nattch */
 	uint32_t cpid;		/* creator pid */
 	uint32_t lpid;		/* last shmat/shmdt pid */
-	uint32_t pad;
+	uint32_t huge_shift;	/* SHM_HUGETLB: log2 of the page size, the
+				 * data in a hugetlbfs file (shmhuge.c); 0 */
 	int64_t atime;		/* last attach */
 	int64_t dtime;		/* last detach */
 	uint32_t att_off;	/* offset of struct uipc_shmatt[att_cap] */
 	uint32_t att_cap;
 	uint32_t att_hw;	/* entries ever used: scans stop here */
 	uint32_t pad2;
-	uint64_t reserved;	/* zero */
+	uint64_t huge_dev;	/* SHM_HUGETLB: st_dev of that mount; 0 */
 };
 
 /* Who holds attachments: count per process (pid, start time). */

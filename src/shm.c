@@ -80,7 +80,8 @@ static int shm_geometry(const struct ipc_params *p, size_t *body,
 
 	*body = sizeof(struct uipc_shmseg) + SHM_ATT_CAP * sizeof(struct uipc_shmatt);
 	*journal = 32 * sizeof(struct uipc_jent);
-	*data = (p->u.size + ps - 1) / ps * ps;
+	/* huge pages live in a hugetlbfs file of their own */
+	*data = p->flg & SHM_HUGETLB ? 0 : (p->u.size + ps - 1) / ps * ps;
 	return 0;
 }
 
@@ -95,6 +96,29 @@ static int shm_init_body(struct obj *o, const struct ipc_params *p)
 	s->cpid = (uint32_t)proc_self()->pid;
 	s->att_off = o->hdr->body_off + sizeof(*s);
 	s->att_cap = SHM_ATT_CAP;
+	if (p->flg & SHM_HUGETLB) {
+		/* kernel newseg(): the page size, then hugetlb_file_setup() */
+		int shift = shm_huge_shift(p->flg), err;
+		uint64_t hs, len;
+		dev_t dev;
+
+		if (shift < 0)
+			return shift;
+		err = shm_huge_allowed();
+		if (err)
+			return err;
+		hs = (uint64_t)1 << shift;
+		len = (p->u.size + hs - 1) / hs * hs;
+		if (len < p->u.size)
+			return -ENOMEM;
+		err = shm_huge_create(o, shift, len, p->flg & SHM_NORESERVE, &dev);
+		if (err)
+			return err;
+		s->huge_shift = (uint32_t)shift;
+		s->huge_dev = (uint64_t)dev;
+		s->data_len = len;
+		s->data_off = o->size;
+	}
 	return 0;
 }
 
@@ -106,6 +130,20 @@ static int shm_validate(struct obj *o)
 	if (h->body_size < sizeof(*s))
 		return UIPC_CORRUPT;
 	s = (struct uipc_shmseg *)(o->base + h->body_off);
+	if (s->huge_shift) {
+		/* the data is a hugetlbfs file of whole pages (shmhuge.c) */
+		if (s->huge_shift < 12 || s->huge_shift > 40 ||
+		    s->data_off != o->size || s->segsz > s->data_len ||
+		    s->data_len % ((uint64_t)1 << s->huge_shift) ||
+		    s->att_cap != SHM_ATT_CAP ||
+		    s->att_off != h->body_off + sizeof(*s) ||
+		    (uint64_t)s->att_off + SHM_ATT_CAP * sizeof(struct uipc_shmatt) >
+			    (uint64_t)h->body_off + h->body_size)
+			return UIPC_CORRUPT;
+		o->u.shm.seg = s;
+		o->jc.size = s->data_off;
+		return 0;
+	}
 	if (s->att_cap != SHM_ATT_CAP || s->att_off != h->body_off + sizeof(*s) ||
 	    (uint64_t)s->att_off + SHM_ATT_CAP * sizeof(struct uipc_shmatt) >
 		    (uint64_t)h->body_off + h->body_size ||
@@ -148,7 +186,7 @@ static int shm_more_checks(struct obj *o, const struct ipc_params *p)
 
 static uint64_t shm_held(struct obj *o)
 {
-	return pages_of(READ_ONCE(o->u.shm.seg->data_len));
+	return pages_of(READ_ONCE(o->u.shm.seg->segsz));	/* as shm_usage */
 }
 
 const struct ipc_ops shm_ops = {
@@ -231,9 +269,15 @@ static int maps_count(pid_t pid, struct obj *o)
 	if (IS_ERR(ns))
 		return -1;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (READ_ONCE(o->u.shm.seg->huge_shift)) {
+		if (shm_huge_stat(o, &st) < 0)
+			return -1;
+		data_off = 0;
+	} else if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		return -1;
-	data_off = READ_ONCE(o->u.shm.seg->data_off);
+	} else {
+		data_off = READ_ONCE(o->u.shm.seg->data_off);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -300,6 +344,14 @@ static void shm_verify(struct obj *o)
 	}
 }
 
+/* A removed segment's files go (called with the registry locked). */
+static void shm_unlink_files(struct obj *o)
+{
+	if (READ_ONCE(o->u.shm.seg->huge_shift))
+		shm_huge_unlink(o);
+	ipc_unlink(o);
+}
+
 /*
  * shm_destroy_if_unused - remove a SHM_DEST segment nobody holds.
  * Takes the registry lock, then the object's (the lock order).
@@ -323,7 +375,7 @@ static void shm_destroy_if_unused(struct obj *o)
 	}
 	ipc_obj_unlock(o);
 	if (gone)
-		ipc_unlink(o);
+		shm_unlink_files(o);
 	ns_reg_unlock(ns, UIPC_T_SHM, &rjc);
 }
 
@@ -417,7 +469,7 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	uintptr_t addr = (uintptr_t)shmaddr;
 	int prot, acc, oflags, flags = MAP_SHARED, fd, err;
 	struct attach *a, *replaced;
-	bool dup;
+	bool dup, huge;
 	struct ns *ns;
 	struct obj *o;
 	char name[64];
@@ -480,11 +532,19 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	 * out: it lives where the library's mappings go (space.c), never
 	 * where the program attaches.
 	 */
+	huge = READ_ONCE(o->u.shm.seg->huge_shift) != 0;
 	dup = !(shmflg & (SHM_RDONLY | SHM_EXEC)) && (!addr || (shmflg & SHM_REMAP)) &&
-	      READ_ONCE(dup_refused) == 0;
+	      READ_ONCE(dup_refused) == 0 && !huge;
 again:
 	fd = -1;
-	if (!dup) {
+	if (huge) {
+		fd = shm_huge_open(o, oflags);
+		if (fd < 0) {
+			err = fd;
+			free(a);
+			goto out;
+		}
+	} else if (!dup) {
 		ns = ns_get();
 		ns_obj_name(name, sizeof(name), UIPC_T_SHM, shmid);
 		fd = openat(ns_dir(ns), name, oflags | O_NOFOLLOW | O_CLOEXEC);
@@ -505,7 +565,14 @@ again:
 	} else {
 		uint64_t off = READ_ONCE(o->u.shm.seg->data_off);
 
-		if (off % (uint64_t)page_size() || off > o->size ||
+		if (huge) {
+			off = 0;	/* checked by shm_huge_open() */
+			/* allocated at creation, or SHM_NORESERVE: no
+			 * reservation for the mapping */
+			p = mmap((void *)addr, a->len, prot,
+				 flags | MAP_NORESERVE, fd, 0);
+			err = p == MAP_FAILED ? (errno == EEXIST ? -EINVAL : -errno) : 0;
+		} else if (off % (uint64_t)page_size() || off > o->size ||
 		    a->len != o->size - off || !a->len) {
 			err = UIPC_CORRUPT;
 		} else if (dup) {
@@ -750,7 +817,7 @@ static int shm_rmid(struct obj *o)
 	}
 	ipc_obj_unlock(o);
 	if (gone)
-		ipc_unlink(o);
+		shm_unlink_files(o);
 	ns_reg_unlock(ns, UIPC_T_SHM, &rjc);
 	return err;
 }
@@ -773,8 +840,11 @@ static int shm_down(int shmid, int cmd, const struct shmid_ds *in)
 		else
 			err = ipc_set_perm(o, &in->shm_perm);
 		ipc_obj_unlock(o);
-		if (!err)
+		if (!err) {
 			ipc_set_done(o);
+			if (READ_ONCE(o->u.shm.seg->huge_shift))
+				shm_huge_sync(o);
+		}
 	}
 	ipc_obj_put(o);
 	return err;
