@@ -1598,6 +1598,8 @@ static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 	return fx_past(deadline) ? -EAGAIN : 0;
 }
 
+#define MSG_PROBE_MAX	(64u << 10)	/* text checked with the mtype */
+
 int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	    const struct timespec *timeout)
 {
@@ -1614,10 +1616,12 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	/*
 	 * The kernel's order (ksys_msgsnd, do_msgsnd, load_msg): the mtype's
 	 * EFAULT, EINVAL, the text's EFAULT.  One check of both when it
-	 * passes; never one of more than msgmax bytes.
+	 * passes (reading a few pages past a text too long for msgmax,
+	 * which then fails with EINVAL, is harmless), before anything that
+	 * locks: a bad buffer fails at once, in a signal handler too.
 	 */
 	if (ipc_uread(msgp, sizeof(mb->mtype) +
-		      (msgsz <= (size_t)lim_cached()->msgmax ? msgsz : 0))) {
+		      (msgsz <= MSG_PROBE_MAX ? msgsz : 0))) {
 		if (ipc_uread(msgp, sizeof(mb->mtype)))
 			return -EFAULT;
 		bad_text = true;
@@ -1627,7 +1631,7 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 		return -EINVAL;
 	if (mtype < 1)
 		return -EINVAL;
-	if (bad_text)
+	if (bad_text || (msgsz > MSG_PROBE_MAX && ipc_uread(mb->mtext, msgsz)))
 		return -EFAULT;
 	if (timeout) {
 		r = fx_deadline(timeout, &deadline);

@@ -16,14 +16,14 @@
  * fast paths pay no system call.  A buffer unmapped by another thread
  * between the check and the copy still faults in the caller.
  *
- * Internals: the touches are made by two small assembly routines that
- * live alone in the section "ipc_probe".  A SIGSEGV and SIGBUS handler,
+ * Internals: the touches are made by a small assembly routine that
+ * lives alone in the section "ipc_probes".  A SIGSEGV and SIGBUS handler,
  * installed at the first check (SA_SIGINFO | SA_NODEFER | SA_ONSTACK),
  * looks at the faulting instruction: if it lies in that section, the
- * fault was one of those touches, on the range being checked, raised by
+ * fault was one of its touches, on the range being checked, raised by
  * the hardware in the faulting thread itself; the handler then moves the
  * instruction pointer to a two-instruction exit of the routine that
- * returns -EFAULT (the routines are leaves: nothing to unwind), and
+ * returns -EFAULT (the routine is a leaf: nothing to unwind), and
  * returns.  No per-thread state, no setjmp: the check costs a call and
  * one load (read) or atomic OR (write) per page.  Every other fault, and
  * any kill() of SIGSEGV or SIGBUS, goes to the action installed before
@@ -35,7 +35,6 @@
  * routines (other than x86-64 and aarch64) only NULL, (void *)-1 and
  * ranges past the address space are recognised.
  */
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -44,35 +43,28 @@
 #include "internal.h"
 
 /*
- * int ipc_probe_read(uintptr_t a, uintptr_t end)
- * int ipc_probe_write(uintptr_t a, uintptr_t end)
- * Touch one byte of every 4 KiB of [a, end) (a < end); 0, or -EFAULT by
- * way of ipc_probe_fault when uc_handler() moved a faulting touch there.
+ * int ipc_probe(uintptr_t a, uintptr_t end, int write)
+ * Touch one byte of every 4 KiB of [a, end) (a < end): read it, or with
+ * @write OR it with zero atomically; 0, or -EFAULT by way of
+ * ipc_probe_fault when uc_handler() moved a faulting touch there.
  */
-int ipc_probe_read(uintptr_t a, uintptr_t end);
-int ipc_probe_write(uintptr_t a, uintptr_t end);
+int ipc_probe(uintptr_t a, uintptr_t end, int write);
 extern const char ipc_probe_fault[];
-extern const char __start_ipc_probe[] __attribute__((visibility("hidden")));
-extern const char __stop_ipc_probe[] __attribute__((visibility("hidden")));
+extern const char __start_ipc_probes[] __attribute__((visibility("hidden")));
+extern const char __stop_ipc_probes[] __attribute__((visibility("hidden")));
 
 #if defined(__x86_64__)
 #define UC_PROBES	1
-__asm__(".pushsection ipc_probe,\"ax\",@progbits\n"
-	".hidden ipc_probe_read\n.globl ipc_probe_read\n"
-	".type ipc_probe_read,@function\n"
-	"ipc_probe_read:\n"
-	"1:	movb (%rdi), %al\n"
-	"	orq $4095, %rdi\n"
-	"	incq %rdi\n"
-	"	cmpq %rsi, %rdi\n"
-	"	jb 1b\n"
-	"	xorl %eax, %eax\n"
-	"	ret\n"
-	".hidden ipc_probe_write\n.globl ipc_probe_write\n"
-	".type ipc_probe_write,@function\n"
-	"ipc_probe_write:\n"
-	"1:	lock orb $0, (%rdi)\n"
-	"	orq $4095, %rdi\n"
+__asm__(".pushsection ipc_probes,\"ax\",@progbits\n"
+	".hidden ipc_probe\n.globl ipc_probe\n"
+	".type ipc_probe,@function\n"
+	"ipc_probe:\n"
+	"1:	testl %edx, %edx\n"
+	"	jz 2f\n"
+	"	lock orb $0, (%rdi)\n"
+	"	jmp 3f\n"
+	"2:	movb (%rdi), %al\n"
+	"3:	orq $4095, %rdi\n"
 	"	incq %rdi\n"
 	"	cmpq %rsi, %rdi\n"
 	"	jb 1b\n"
@@ -86,24 +78,17 @@ __asm__(".pushsection ipc_probe,\"ax\",@progbits\n"
 #define UC_PC(uc)	((uc)->uc_mcontext.gregs[REG_RIP])
 #elif defined(__aarch64__)
 #define UC_PROBES	1
-__asm__(".pushsection ipc_probe,\"ax\",%progbits\n"
-	".hidden ipc_probe_read\n.globl ipc_probe_read\n"
-	".type ipc_probe_read,%function\n"
-	"ipc_probe_read:\n"
-	"1:	ldrb w2, [x0]\n"
-	"	orr x0, x0, #4095\n"
-	"	add x0, x0, #1\n"
-	"	cmp x0, x1\n"
-	"	b.lo 1b\n"
-	"	mov w0, #0\n"
-	"	ret\n"
-	".hidden ipc_probe_write\n.globl ipc_probe_write\n"
-	".type ipc_probe_write,%function\n"
-	"ipc_probe_write:\n"
-	"1:	ldxrb w2, [x0]\n"
-	"	stxrb w3, w2, [x0]\n"
-	"	cbnz w3, 1b\n"
-	"	orr x0, x0, #4095\n"
+__asm__(".pushsection ipc_probes,\"ax\",%progbits\n"
+	".hidden ipc_probe\n.globl ipc_probe\n"
+	".type ipc_probe,%function\n"
+	"ipc_probe:\n"
+	"1:	cbz w2, 3f\n"
+	"2:	ldxrb w3, [x0]\n"
+	"	stxrb w4, w3, [x0]\n"
+	"	cbnz w4, 2b\n"
+	"	b 4f\n"
+	"3:	ldrb w3, [x0]\n"
+	"4:	orr x0, x0, #4095\n"
 	"	add x0, x0, #1\n"
 	"	cmp x0, x1\n"
 	"	b.lo 1b\n"
@@ -119,7 +104,9 @@ __asm__(".pushsection ipc_probe,\"ax\",%progbits\n"
 
 #ifdef UC_PROBES
 static struct sigaction uc_old[2];	/* SIGSEGV, SIGBUS */
-static pthread_once_t uc_once = PTHREAD_ONCE_INIT;
+/* 0: no handler yet, 1: being installed, 2: installed */
+static uint32_t uc_state;
+static __thread bool uc_installer __attribute__((tls_model("initial-exec")));
 
 static void uc_handler(int sig, siginfo_t *si, void *ctx)
 {
@@ -128,8 +115,8 @@ static void uc_handler(int sig, siginfo_t *si, void *ctx)
 	struct sigaction *old = &uc_old[sig == SIGBUS];
 
 	/* raised by one of our touches (a kill() has another si_code) */
-	if (si->si_code > 0 && pc >= (uintptr_t)__start_ipc_probe &&
-	    pc < (uintptr_t)__stop_ipc_probe) {
+	if (si->si_code > 0 && pc >= (uintptr_t)__start_ipc_probes &&
+	    pc < (uintptr_t)__stop_ipc_probes) {
 		UC_PC(uc) = (uintptr_t)ipc_probe_fault;
 		return;
 	}
@@ -169,8 +156,28 @@ static int uc_check(const void *p, size_t n, bool write)
 	    (sizeof(a) == 8 && (intptr_t)(a + n - 1) < 0))
 		return -EFAULT;
 #ifdef UC_PROBES
-	pthread_once(&uc_once, uc_install);
-	return write ? ipc_probe_write(a, a + n) : ipc_probe_read(a, a + n);
+	if (unlikely(load_acquire(&uc_state) != 2)) {
+		uint32_t z = 0;
+
+		/*
+		 * Not pthread_once(): a signal handler that interrupted the
+		 * install and checks a buffer would wait for itself.  It
+		 * checks nothing instead; other threads wait.  Pairs with the
+		 * store_release below.
+		 */
+		if (cas(&uc_state, &z, 1)) {
+			uc_installer = true;
+			uc_install();
+			store_release(&uc_state, 2);
+			uc_installer = false;
+		} else if (uc_installer) {
+			return 0;
+		} else {
+			while (load_acquire(&uc_state) != 2)
+				cpu_relax();
+		}
+	}
+	return ipc_probe(a, a + n, write);
 #else
 	(void)write;
 	return 0;
