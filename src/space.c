@@ -55,10 +55,11 @@ static void sp_unlock(void)
 
 static void space_choose(void)
 {
-	uintptr_t top = (uintptr_t)__builtin_frame_address(0), span, off = 0;
 	const unsigned char *rnd = (const unsigned char *)getauxval(AT_RANDOM);
+	uintptr_t top = rnd ? (uintptr_t)rnd : (uintptr_t)&rnd, span, off = 0;
 
-	/* the stack sits near the top of the user address space */
+	/* the initial stack (AT_RANDOM's bytes are on it) sits near the top
+	 * of the user address space, whatever thread calls first */
 	top = (uintptr_t)1 << (64 - __builtin_clzl(top));
 	sp.lo = top / 8;
 	sp.hi = top / 4;
