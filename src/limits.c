@@ -104,6 +104,23 @@ static void apply_override(struct uipc_limits *l, const char *name,
 	}
 }
 
+/*
+ * Overrides decide for every user of the namespace, so they count only
+ * from a file that root or the directory's owner wrote and nobody else
+ * may write (docs/security.md); any other uipc.limits is ignored.
+ */
+static bool lim_file_trusted(const struct ns *ns, const struct stat *st)
+{
+	if (S_ISREG(st->st_mode) && (st->st_uid == 0 || st->st_uid == ns->owner) &&
+	    !(st->st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	if (getenv("UIPC_DEBUG"))
+		fprintf(stderr, "uipc: %s/uipc.limits ignored: it must belong "
+			"to root or the directory's owner and be writable by "
+			"nobody else\n", ns->root);
+	return false;
+}
+
 static void read_overrides(struct uipc_limits *l, struct file_ident *ident)
 {
 	struct ns *ns = ns_get();
@@ -118,8 +135,11 @@ static void read_overrides(struct uipc_limits *l, struct file_ident *ident)
 	fd = openat(ns_dir(ns), "uipc.limits", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0)
-		ident_of(&st, ident);
+	if (fstat(fd, &st) < 0 || !lim_file_trusted(ns, &st)) {
+		close(fd);
+		return;
+	}
+	ident_of(&st, ident);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)

@@ -1070,7 +1070,7 @@ static int sem_info(int cmd, void *buf)
 	si.semmap = SEMMNS_K;
 	si.semume = SEMOPM_K;
 	if (cmd == SEM_INFO) {
-		err = ipc_registry_counts(UIPC_T_SEM, &in_use, &used);
+		err = ipc_counts(UIPC_T_SEM, &in_use, &used);
 		if (err)
 			return err;
 		si.semusz = (int)in_use;
@@ -1137,7 +1137,9 @@ static int sem_down(int semid, int cmd, const struct semid_ds *in)
 	int err;
 
 	if (IS_ERR(o))
-		return PTR_ERR(o);
+		return cmd == IPC_RMID ?
+		       ipc_rmid_broken(UIPC_T_SEM, semid, PTR_ERR(o)) :
+		       PTR_ERR(o);
 	if (!ipc_is_owner(&o->hdr->perm)) {
 		err = -EPERM;
 	} else if (cmd == IPC_RMID) {

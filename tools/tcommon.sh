@@ -74,10 +74,10 @@ norm_json_times() {
 	sed -E 's/("(send|recv|change|attached|detached|changed|last-op|last-changed|send_time|rcv_time|change_time|att_time|det_time|otime|ctime)": )[0-9]+/\1"T"/'
 }
 
-# ns_empty: nothing of ours in UIPC_ROOT (the registry and limits files
+# ns_empty: nothing of ours in UIPC_ROOT (the id hint and limits files
 # are the namespace itself, not objects).
 ns_objects() {
-	ls -A "$UIPC_ROOT" 2>/dev/null | grep -v '^uipc\.\(registry\|limits\)$'
+	ls -A "$UIPC_ROOT" 2>/dev/null | grep -v '^uipc\.\(ids\.[0-9]*\|limits\)$'
 }
 
 # sanitized: the library was built with a sanitizer (make sanitize); such a
