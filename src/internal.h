@@ -307,6 +307,7 @@ void ipc_sync_fd(struct obj *o, int fd);
 struct stat;
 int shm_huge_shift(int shmflg);
 int shm_huge_allowed(void);
+int shm_huge_check(uint64_t size, int shmflg);
 int shm_huge_create(struct obj *o, int shift, uint64_t len, bool noreserve,
 		    dev_t *dev);
 int shm_huge_open(struct obj *o, int oflags);

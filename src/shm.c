@@ -97,16 +97,13 @@ static int shm_init_body(struct obj *o, const struct ipc_params *p)
 	s->att_off = o->hdr->body_off + sizeof(*s);
 	s->att_cap = SHM_ATT_CAP;
 	if (p->flg & SHM_HUGETLB) {
-		/* kernel newseg(): the page size, then hugetlb_file_setup() */
+		/* checked by shm_check_usage(); the pages for good now */
 		int shift = shm_huge_shift(p->flg), err;
 		uint64_t hs, len;
 		dev_t dev;
 
 		if (shift < 0)
 			return shift;
-		err = shm_huge_allowed();
-		if (err)
-			return err;
 		hs = (uint64_t)1 << shift;
 		len = (p->u.size + hs - 1) / hs * hs;
 		if (len < p->u.size)
@@ -176,6 +173,9 @@ static int shm_check_usage(uint64_t used, const struct ipc_params *p,
 		return -EINVAL;
 	if (used + pages < used || used + pages > l->shmall)
 		return -ENOSPC;
+	/* before an id is taken: a failed kernel shmget takes none */
+	if (p->flg & SHM_HUGETLB)
+		return shm_huge_check(p->u.size, p->flg);
 	return 0;
 }
 

@@ -121,6 +121,54 @@ int shm_huge_allowed(void)
 	return g >= 0 && proc_in_group((gid_t)g) ? 0 : -EPERM;
 }
 
+static long sysfs_long(int shift, const char *file)
+{
+	char path[128], buf[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
+		 (1UL << shift) >> 10, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * shm_huge_check - the checks of a new SHM_HUGETLB segment of @size bytes
+ * that need no id, in the kernel's order: the page size (EINVAL), the
+ * caller's right (EPERM), pages for it in the pool (ENOMEM; the pool's
+ * free pages less those reserved, plus what overcommit still allows;
+ * the data file's fallocate has the last word).  0 or -errno.
+ */
+int shm_huge_check(uint64_t size, int shmflg)
+{
+	int shift = shm_huge_shift(shmflg), err;
+	long freep, resv, over, surplus;
+	uint64_t want;
+
+	if (shift < 0)
+		return shift;
+	err = shm_huge_allowed();
+	if (err || (shmflg & SHM_NORESERVE))
+		return err;
+	want = (size >> shift) + !!(size & (((uint64_t)1 << shift) - 1));
+	freep = sysfs_long(shift, "free_hugepages");
+	resv = sysfs_long(shift, "resv_hugepages");
+	over = sysfs_long(shift, "nr_overcommit_hugepages");
+	surplus = sysfs_long(shift, "surplus_hugepages");
+	if (freep < 0 || resv < 0)
+		return 0;	/* unknown: let fallocate tell */
+	if (over > surplus && surplus >= 0)
+		freep += over - surplus;
+	return (uint64_t)(freep > resv ? freep - resv : 0) < want ? -ENOMEM : 0;
+}
+
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
 static void unescape(char *s)
 {
