@@ -42,6 +42,7 @@ static struct {
 	int nfree;
 } sp;
 static pthread_mutex_t sp_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t sp_once = PTHREAD_ONCE_INIT;
 
 static void sp_lock(void)
 {
@@ -68,7 +69,12 @@ static void space_choose(void)
 		for (int i = 8; i < 16; i++)
 			off = off << 8 | rnd[i];
 	sp.next = sp.lo + (off % span & ~(uintptr_t)0x1fffff);
-	/* a fork by another thread must not copy the lock held */
+}
+
+/* A fork by another thread must not copy the lock held.  Registered
+ * without it held: fork() holds its own lock while it calls sp_lock(). */
+static void sp_atfork(void)
+{
 	pthread_atfork(sp_lock, sp_unlock, sp_unlock);
 }
 
@@ -125,6 +131,7 @@ void *ipc_space_map(size_t len, int prot, int flags, int fd, off_t off)
 	void *p;
 
 	len = (len + ps - 1) & ~(ps - 1);
+	pthread_once(&sp_once, sp_atfork);
 	for (int i = 0; i < PLACE_TRIES; i++) {
 		uintptr_t a;
 

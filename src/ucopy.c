@@ -35,6 +35,7 @@
  * routines (other than x86-64 and aarch64) only NULL, (void *)-1 and
  * ranges past the address space are recognised.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -132,16 +133,43 @@ static void uc_handler(int sig, siginfo_t *si, void *ctx)
 	}
 }
 
-static void uc_install(void)
+/* Ours for @sig, keeping the action found in @old, unless ours already. */
+static void uc_take(int sig, struct sigaction *old)
 {
-	struct sigaction sa;
+	struct sigaction sa, cur;
 
+	if (sigaction(sig, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+	    cur.sa_sigaction == uc_handler)
+		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = uc_handler;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &uc_old[0]);
-	sigaction(SIGBUS, &sa, &uc_old[1]);
+	sigaction(sig, &sa, old);
+}
+
+static void uc_install(void)
+{
+	uc_take(SIGSEGV, &uc_old[0]);
+	uc_take(SIGBUS, &uc_old[1]);
+}
+
+/*
+ * A child forked while another thread installed the handler: that thread
+ * is gone, so finish its work here (alone, no race); else the child's
+ * checks would wait for it forever.
+ */
+static void uc_child(void)
+{
+	if (READ_ONCE(uc_state) == 1) {
+		uc_install();
+		WRITE_ONCE(uc_state, 2);
+	}
+}
+
+__attribute__((constructor)) static void uc_init(void)
+{
+	pthread_atfork(NULL, NULL, uc_child);
 }
 #endif
 
