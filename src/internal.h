@@ -152,6 +152,7 @@ static inline void ns_call_begin(void)
  */
 extern int ns_ro;
 int ns_set_readonly(int mode);
+int ns_status(char *buf, size_t len);
 /* UIPC_READONLY: this process only observes (modifying calls: EROFS) */
 static inline bool ipc_readonly(void) { return READ_ONCE(ns_ro) == UIPC_READONLY; }
 /* either mode: the reading calls take no lock and repair nothing */
@@ -228,6 +229,7 @@ struct obj {
 	bool view;			/* a private copy (ipc_view()) */
 	uid_t fuid;			/* the file's owner when mapped */
 	int32_t key;			/* its key when mapped (its name) */
+	bool key_ok;			/* found through that key's name */
 	bool counted;			/* we added to hdr->mappers */
 	bool keep_memory;		/* removal must not punch it out */
 	int guard;			/* our SIGBUS guard entry, -1: none */

@@ -193,9 +193,11 @@ static void guard_del(int i)
 }
 
 static void view_free(struct obj *v);
+static void kcache_forget(struct obj *o);
 
 static void obj_unmap(struct obj *o)
 {
+	kcache_forget(o);
 	if (o->counted)
 		fetch_sub(&o->hdr->mappers, 1);
 	if (o->cached_view)
@@ -373,10 +375,44 @@ static struct obj *cache_find(int type, int id)
 	return o;
 }
 
+/*
+ * The objects this process found through their key's name, by key: a get
+ * of a key whose object is here and still LIVE under that key needs no
+ * look at the name (no system call).  That is safe because a key's name
+ * that names a live object cannot change while the object lives (only
+ * its owner removes it, at removal, which marks the object REMOVED first;
+ * a segment removed while attached drops its key in the header first).
+ * Only a key verified through its name goes in (key_ok), never one read
+ * from a header, which a writer of the object could forge.  Entries go
+ * with the object (cache_unlink()).  Under cache_mu once threaded.
+ */
+#define KCACHE		64
+
+static struct obj *kcache[UIPC_NTYPES][KCACHE];
+
+static unsigned kc_slot(int32_t key)
+{
+	return ((uint32_t)key * 2654435761u) >> 26;	/* 6 bits */
+}
+
+static void kcache_put(struct obj *o, int32_t key)
+{
+	o->key_ok = true;
+	o->key = key;
+	kcache[o->type][kc_slot(key)] = o;
+}
+
+static void kcache_forget(struct obj *o)
+{
+	if (o->key_ok && kcache[o->type][kc_slot(o->key)] == o)
+		kcache[o->type][kc_slot(o->key)] = NULL;
+}
+
 static void cache_unlink(struct obj *o)
 {
 	struct obj **pp = &cache[o->type][(unsigned)o->id % CACHE_BUCKETS];
 
+	kcache_forget(o);
 	while (*pp && *pp != o)
 		pp = &(*pp)->next;
 	if (*pp) {
@@ -1338,8 +1374,17 @@ static int ipcget_new(struct ns *ns, int type, const struct ipc_params *p)
 			return err == -EEXIST ? -EAGAIN : err;
 		}
 	}
-	if (o)
+	if (o) {
 		store_release(&o->hdr->state, UIPC_S_LIVE);
+		if (p->key != IPC_PRIVATE) {
+			if (threaded())
+				pthread_mutex_lock(&cache_mu);
+			if (cache_find(type, id) == o)
+				kcache_put(o, p->key);
+			if (threaded())
+				pthread_mutex_unlock(&cache_mu);
+		}
+	}
 	return id;
 }
 
@@ -1430,6 +1475,12 @@ static int ipckey_lookup(struct ns *ns, int type, const struct ipc_params *p)
 			return -EACCES;	/* a made-up name: not that object */
 		}
 		err = ipcget_found(o, p);
+		if (threaded())
+			pthread_mutex_lock(&cache_mu);
+		if (cache_find(type, id) == o)
+			kcache_put(o, p->key);
+		if (threaded())
+			pthread_mutex_unlock(&cache_mu);
 		ipc_obj_put(o);
 		return err;
 	}
@@ -1454,6 +1505,28 @@ static int ipckey_lookup(struct ns *ns, int type, const struct ipc_params *p)
 }
 
 /*
+ * ipcget_cached - the get of a key whose object this process found
+ * through the key before (kcache): as ipcget(), or -EAGAIN to look.
+ */
+static int ipcget_cached(int type, const struct ipc_params *p)
+{
+	bool mt = threaded();
+	struct obj *o;
+	int err = -EAGAIN;
+
+	if (mt)
+		pthread_mutex_lock(&cache_mu);
+	o = kcache[type][kc_slot(p->key)];
+	if (o && o->key == p->key &&
+	    READ_ONCE(o->hdr->state) == UIPC_S_LIVE &&
+	    READ_ONCE(o->hdr->perm.key) == p->key)
+		err = ipcget_found(o, p);
+	if (mt)
+		pthread_mutex_unlock(&cache_mu);
+	return err;
+}
+
+/*
  * ipcget - msgget/semget/shmget (kernel ipcget()).
  * Returns the id, or -errno.
  */
@@ -1467,6 +1540,7 @@ int ipcget(int type, const struct ipc_params *p)
 	proc_refresh_creds();
 	if (p->key == IPC_PRIVATE)
 		return ipc_readonly() ? -EROFS : ipcget_new(ns, type, p);
+	err = ipcget_cached(type, p);
 	for (int tries = 0; tries < GET_TRIES && err == -EAGAIN; tries++) {
 		if (tries >= GET_SPINS)
 			fx_nap(GET_NAP_NS, NULL);

@@ -86,10 +86,14 @@ static void key_name(char *buf, size_t len, int type, int32_t key)
 #define NS_YOUNG_NS	1000000000LL	/* see idx_young() */
 static bool idx_young(struct ns *ns, int type, int id);
 
+/* Why the namespace was last refused (uipc_namespace()), under ns_mu. */
+static char ns_why[sizeof(the_ns.root) + 256];
+
 static void ns_say(const char *root, const char *why)
 {
+	snprintf(ns_why, sizeof(ns_why), "%s: %s", root, why);
 	if (getenv("UIPC_DEBUG"))
-		fprintf(stderr, "uipc: namespace %s: %s\n", root, why);
+		fprintf(stderr, "uipc: namespace %s\n", ns_why);
 }
 
 /*
@@ -177,11 +181,16 @@ static int ns_make_dir(const char *root, bool dflt)
 	if (mkdir(root, geteuid() == 0 ? 01777 : 0700) == 0) {
 		if (geteuid() == 0)
 			chmod(root, 01777);	/* mkdir's mode is masked */
-	} else if (errno != EEXIST && errno != EROFS && errno != EACCES) {
+	} else if (errno != EEXIST) {
 		int err = -errno;
 
-		ns_say(root, errno == ENOENT ? "its parent does not exist" :
-		       "cannot be created");
+		if (access(root, F_OK) == 0)
+			return 0;	/* there all the same (read-only fs...) */
+		ns_say(root, err == -ENOENT ? "does not exist, and neither "
+		       "does its parent directory" : err == -EACCES ?
+		       "does not exist, and may not be created here "
+		       "(permission denied on its parent directory)" :
+		       "does not exist, and cannot be created");
 		return err;
 	}
 	return 0;
@@ -198,6 +207,7 @@ static int ns_open(struct ns *ns)
 	if (dflt)
 		root = UIPC_DEFAULT_ROOT;
 	snprintf(ns->root, sizeof(ns->root), "%s", root);
+	ns_why[0] = '\0';
 	err = ns_check_path(root);
 	if (err)
 		return err;
@@ -317,6 +327,24 @@ struct ns *ns_get(void)
 	err = ns_err;
 	pthread_mutex_unlock(&ns_mu);
 	return err == 1 ? &the_ns : ERR_PTR(err);
+}
+
+/*
+ * ns_status - uipc_namespace(): 0 and the directory in @buf, or -errno and
+ * why it cannot be used.
+ */
+int ns_status(char *buf, size_t len)
+{
+	struct ns *ns = ns_get();
+
+	pthread_mutex_lock(&ns_mu);
+	if (IS_ERR(ns))
+		snprintf(buf, len, "%s", ns_why[0] ? ns_why :
+			 strerror((int)-PTR_ERR(ns)));
+	else
+		snprintf(buf, len, "%s", ns->root);
+	pthread_mutex_unlock(&ns_mu);
+	return IS_ERR(ns) ? (int)PTR_ERR(ns) : 0;
 }
 
 /*

@@ -85,6 +85,25 @@ case $msg in
 *) not_ok "A: no clear reason: $msg" ;;
 esac
 
+# The tools say why, without UIPC_DEBUG; the calls' errno names the cause.
+msg=$(UIPC_ROOT="$D/d" "$B/tools/uipcs" 2>&1 >/dev/null)
+case $msg in
+*"namespace $D/d: may be written by others and is not sticky"*)
+	ok "uipcs says why it refuses a namespace" ;;
+*) not_ok "uipcs: $msg" ;;
+esac
+if [ -x "$B/test/security/secop" ]; then
+	expect_errno() {
+		got=$(UIPC_ROOT=$2 $3 "$B/test/security/secop" get msg 0 600)
+		[ "$got" = "$4" ] && ok "$1: $4" || not_ok "$1: want $4, got $got"
+	}
+	expect_errno "a namespace whose parent is missing" "$D/none/ns" "" ENOENT
+	mkdir -m 755 "$D/ro"
+	expect_errno "a namespace a user may not create" "$D/ro/ns" \
+		"setpriv --reuid=$EVIL --regid=$EVIL --clear-groups" EACCES
+	expect_errno "a namespace of another user's" "$D/a" "" EPERM
+fi
+
 # E: the attacker writes uipc.limits in root's namespace.
 mkdir "$D/e" && chmod 1777 "$D/e"
 as_evil sh -c "printf 'msgmni 0\nmsgmax 1\n' > '$D/e/uipc.limits'"
