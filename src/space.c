@@ -32,6 +32,23 @@
 
 #include "internal.h"
 
+/*
+ * ThreadSanitizer and MemorySanitizer allow application memory only in
+ * ranges of their own and keep their shadow where our region would be
+ * (an mmap there is fatal): under them the kernel chooses.  (ASan's
+ * high memory covers the region.)
+ */
+#if defined(__SANITIZE_THREAD__)
+#define SPACE_REGION	0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define SPACE_REGION	0
+#endif
+#endif
+#ifndef SPACE_REGION
+#define SPACE_REGION	1
+#endif
+
 #define FREE_MAX	64
 #define PLACE_TRIES	8
 
@@ -132,7 +149,7 @@ void *ipc_space_map(size_t len, int prot, int flags, int fd, off_t off)
 
 	len = (len + ps - 1) & ~(ps - 1);
 	pthread_once(&sp_once, sp_atfork);
-	for (int i = 0; i < PLACE_TRIES; i++) {
+	for (int i = 0; SPACE_REGION && i < PLACE_TRIES; i++) {
 		uintptr_t a;
 
 		sp_lock();
