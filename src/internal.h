@@ -182,8 +182,8 @@ bool ns_stale(struct ns *ns, int type, int id);
 bool ns_orphan(struct ns *ns, const char *name, int id);
 void ns_names_lock(struct ns *ns);
 void ns_names_unlock(void);
-int ns_scan_keys(struct ns *ns, int type, int (*fn)(void *arg, const char *name),
-		 void *arg);
+int ns_scan_names(struct ns *ns, int type, char kind,
+		  int (*fn)(void *arg, const char *name), void *arg);
 static inline int ipc_idx(int id) { return id % UIPC_SEQ_MULT; }
 
 /* ---- ipc.c: the common object layer ---- */

@@ -402,6 +402,17 @@ static void kcache_put(struct obj *o, int32_t key)
 	kcache[o->type][kc_slot(key)] = o;
 }
 
+/* Remember @o as found through @key, if it is still the cached @o. */
+static void kcache_note(struct obj *o, int32_t key)
+{
+	if (threaded())
+		pthread_mutex_lock(&cache_mu);
+	if (cache_find(o->type, o->id) == o)
+		kcache_put(o, key);
+	if (threaded())
+		pthread_mutex_unlock(&cache_mu);
+}
+
 static void kcache_forget(struct obj *o)
 {
 	if (o->key_ok && kcache[o->type][kc_slot(o->key)] == o)
@@ -941,8 +952,8 @@ int ipc_rmid_broken(int type, int id, int err)
 	if (me != 0 && me != st.st_uid && me != ns->owner)
 		return -EPERM;
 	ns_names_lock(ns);
-	ns_scan_keys(ns, type, (int (*)(void *, const char *))drop_key_of,
-		     &(struct key_of){ ns, type, id });
+	ns_scan_names(ns, type, 'k', (int (*)(void *, const char *))drop_key_of,
+		      &(struct key_of){ ns, type, id });
 	ns_idx_drop(ns, type, id);
 	ns_unlink(ns, type, id);
 	ns_names_unlock();
@@ -1376,14 +1387,8 @@ static int ipcget_new(struct ns *ns, int type, const struct ipc_params *p)
 	}
 	if (o) {
 		store_release(&o->hdr->state, UIPC_S_LIVE);
-		if (p->key != IPC_PRIVATE) {
-			if (threaded())
-				pthread_mutex_lock(&cache_mu);
-			if (cache_find(type, id) == o)
-				kcache_put(o, p->key);
-			if (threaded())
-				pthread_mutex_unlock(&cache_mu);
-		}
+		if (p->key != IPC_PRIVATE)
+			kcache_note(o, p->key);
 	}
 	return id;
 }
@@ -1475,12 +1480,7 @@ static int ipckey_lookup(struct ns *ns, int type, const struct ipc_params *p)
 			return -EACCES;	/* a made-up name: not that object */
 		}
 		err = ipcget_found(o, p);
-		if (threaded())
-			pthread_mutex_lock(&cache_mu);
-		if (cache_find(type, id) == o)
-			kcache_put(o, p->key);
-		if (threaded())
-			pthread_mutex_unlock(&cache_mu);
+		kcache_note(o, p->key);
 		ipc_obj_put(o);
 		return err;
 	}

@@ -609,57 +609,91 @@ int ns_idx_drop(struct ns *ns, int type, int id)
 	return link_drop(ns, name, id);
 }
 
+/* A stream of the directory's names (of our own: the position is ours). */
+static DIR *ns_opendir(struct ns *ns, int *err)
+{
+	int fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir;
+
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	dir = fdopendir(fd);
+	if (!dir) {
+		*err = -ENOMEM;
+		close(fd);
+	}
+	return dir;
+}
+
 /*
  * ns_scan - call @fn for every index name of @type (id, usage, owner).
  * Stops early when @fn returns nonzero, and returns that.
  */
-int ns_scan(struct ns *ns, int type,
-	    int (*fn)(void *arg, int idx, int id, uint64_t usage, uid_t uid),
-	    void *arg)
+/*
+ * ns_scan_names - call @fn with every name "<type>.<kind>..." (kind 'i':
+ * index names, 'k': key names); stops when @fn returns nonzero.
+ */
+int ns_scan_names(struct ns *ns, int type, char kind,
+		  int (*fn)(void *arg, const char *name), void *arg)
 {
 	size_t plen = strlen(ns_type_name[type]);
 	struct dirent *d;
 	DIR *dir;
-	int fd, r = 0;
+	int r = 0;
 
 	if (ns->empty)
 		return 0;
-	fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (!r && (d = readdir(dir))) {
-		const char *s = d->d_name;
-		char *end;
-		uint64_t usage;
-		long idx;
-		uid_t uid;
-		int id;
-
-		if (strncmp(s, ns_type_name[type], plen) || s[plen] != '.' ||
-		    s[plen + 1] != 'i')
-			continue;
-		idx = strtol(s + plen + 2, &end, 10);
-		if (*end || end == s + plen + 2 || idx < 0 || idx >= UIPC_IPCMNI)
-			continue;
-		int e = ns_idx_read(ns, type, (int)idx, &id, &usage, &uid);
-
-		if (e == -EAGAIN || e == -ENOENT)
-			continue;	/* being dropped, or gone meanwhile */
-		if (e < 0) {
-			/* not ours to read: a name all the same */
-			id = -1;
-			usage = 0;
-			uid = (uid_t)-1;
-		}
-		r = fn(arg, (int)idx, id, usage, uid);
-	}
+	dir = ns_opendir(ns, &r);
+	if (!dir)
+		return r;
+	while (!r && (d = readdir(dir)))
+		if (!strncmp(d->d_name, ns_type_name[type], plen) &&
+		    d->d_name[plen] == '.' && d->d_name[plen + 1] == kind)
+			r = fn(arg, d->d_name);
 	closedir(dir);
 	return r;
+}
+
+struct idx_scan {
+	struct ns *ns;
+	int type;
+	int (*fn)(void *arg, int idx, int id, uint64_t usage, uid_t uid);
+	void *arg;
+};
+
+static int idx_one(void *arg, const char *s)
+{
+	struct idx_scan *sc = arg;
+	size_t plen = strlen(ns_type_name[sc->type]);
+	uint64_t usage;
+	char *end;
+	long idx;
+	uid_t uid;
+	int id, e;
+
+	idx = strtol(s + plen + 2, &end, 10);
+	if (*end || end == s + plen + 2 || idx < 0 || idx >= UIPC_IPCMNI)
+		return 0;
+	e = ns_idx_read(sc->ns, sc->type, (int)idx, &id, &usage, &uid);
+	if (e == -EAGAIN || e == -ENOENT)
+		return 0;	/* being dropped, or gone meanwhile */
+	if (e < 0) {
+		/* not ours to read: a name all the same */
+		id = -1;
+		usage = 0;
+		uid = (uid_t)-1;
+	}
+	return sc->fn(sc->arg, (int)idx, id, usage, uid);
+}
+
+int ns_scan(struct ns *ns, int type,
+	    int (*fn)(void *arg, int idx, int id, uint64_t usage, uid_t uid),
+	    void *arg)
+{
+	return ns_scan_names(ns, type, 'i', idx_one,
+			     &(struct idx_scan){ ns, type, fn, arg });
 }
 
 /*
@@ -697,16 +731,11 @@ static void ns_sweep(struct ns *ns, int type)
 	size_t plen = strlen(ns_type_name[type]);
 	struct dirent *d;
 	DIR *dir;
-	int fd;
+	int err;
 
-	fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = ns_opendir(ns, &err);
+	if (!dir)
 		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
 	while ((d = readdir(dir))) {
 		const char *s = d->d_name;
 		uint64_t usage;
@@ -737,32 +766,6 @@ static void ns_sweep(struct ns *ns, int type)
 	closedir(dir);
 }
 
-/* ns_scan_keys - call @fn with the name of every key name of @type. */
-int ns_scan_keys(struct ns *ns, int type, int (*fn)(void *arg, const char *name),
-		 void *arg)
-{
-	size_t plen = strlen(ns_type_name[type]);
-	struct dirent *d;
-	DIR *dir;
-	int fd, r = 0;
-
-	if (ns->empty)
-		return 0;
-	fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (!r && (d = readdir(dir)))
-		if (!strncmp(d->d_name, ns_type_name[type], plen) &&
-		    d->d_name[plen] == '.' && d->d_name[plen + 1] == 'k')
-			r = fn(arg, d->d_name);
-	closedir(dir);
-	return r;
-}
 
 struct counts {
 	struct ns *ns;

@@ -7,7 +7,8 @@
 # happen in a fresh IPC namespace (and a fresh PID namespace, so that the
 # pids a listing shows are the same on both sides).
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+# the tree's top: the nearest directory above the script with the Makefile
+top=$(cd "$(dirname "$0")" && while [ ! -f Makefile ] && [ "$PWD" != / ]; do cd ..; done && pwd)
 O=${O:-build}
 case $O in
 /*) B=$O ;;

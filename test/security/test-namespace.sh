@@ -15,11 +15,6 @@
 # and the controls: a root-owned 1777 directory and a root-owned 0644
 # uipc.limits are used.
 . "$(dirname "$0")/../../tools/tcommon.sh"
-top=$(cd "$(dirname "$0")/../.." && pwd)
-case $O in
-/*) B=$O ;;
-*) B=$top/$O ;;
-esac
 
 is_root || skip "needs root (to act as two users)"
 command -v setpriv >/dev/null || skip "setpriv missing"

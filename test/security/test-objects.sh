@@ -15,11 +15,6 @@
 #      its key is free again
 #   R8 read an object it has no access to
 . "$(dirname "$0")/../../tools/tcommon.sh"
-top=$(cd "$(dirname "$0")/../.." && pwd)
-case $O in
-/*) B=$O ;;
-*) B=$top/$O ;;
-esac
 
 is_root || skip "needs root (to act as two users)"
 command -v setpriv >/dev/null || skip "setpriv missing"
