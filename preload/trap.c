@@ -30,7 +30,7 @@
  *   synchronous, so the code it interrupts is the system call itself and
  *   uipc is as safe there as the shim's msgget() would be at that point;
  *   a raw call made from the program's own signal handler is as safe as
- *   calling the shim's functions there (docs/differences.md, item 15).
+ *   calling the shim's functions there (docs/differences.md, item 14).
  *
  * Internals.  The handler is installed with SA_SIGINFO | SA_NODEFER |
  * SA_ONSTACK: NODEFER so that a trapped call made while another is

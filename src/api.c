@@ -52,7 +52,7 @@ UIPC_API int uipc_msgtimedsnd(int msqid, const void *msgp, size_t msgsz,
 	ns_call_begin();
 	if (unlikely(ipc_readonly()))
 		return (int)ret(-EROFS);
-	if (timeout && ipc_ptr_ok(timeout))
+	if (timeout && ipc_uread(timeout, sizeof(*timeout)))
 		return (int)ret(-EFAULT);
 	return (int)ret(msg_snd(msqid, msgp, msgsz, msgflg, timeout));
 }
@@ -64,7 +64,7 @@ UIPC_API ssize_t uipc_msgtimedrcv(int msqid, void *msgp, size_t msgsz,
 	ns_call_begin();
 	if (unlikely(ipc_readonly()))
 		return ret(-EROFS);
-	if (timeout && ipc_ptr_ok(timeout))
+	if (timeout && ipc_uread(timeout, sizeof(*timeout)))
 		return ret(-EFAULT);
 	return ret(msg_rcv(msqid, msgp, msgsz, msgtyp, msgflg, timeout));
 }

@@ -72,7 +72,7 @@ UIPC_API int uipc_users(int type, int id, struct uipc_user *buf, int n)
 	struct ulist l = { .buf = buf, .n = n < 0 ? 0 : n };
 	struct obj *o;
 
-	if (type_ok(type) || id < 0 || (n > 0 && ipc_ptr_ok(buf))) {
+	if (type_ok(type) || id < 0 || (n > 0 && ipc_uwrite(buf, sizeof(*buf)))) {
 		errno = type_ok(type) || id < 0 ? EINVAL : EFAULT;
 		return -1;
 	}

@@ -242,9 +242,6 @@ struct obj {
 	bool counted;			/* we added to hdr->mappers */
 	bool keep_memory;		/* removal must not punch it out */
 	int guard;			/* our SIGBUS guard entry, -1: none */
-	bool lent_once;			/* shm: the data part was lent before */
-	size_t lent_from;		/* offset from which the mapping was
-					 * handed to an attachment (0: not) */
 	struct obj *cached_view;	/* the last view of this object */
 	int64_t cached_ns;		/* when it was taken (CLOCK_MONOTONIC) */
 };
@@ -311,9 +308,23 @@ int ipc_stat_index(int type, int idx, bool any, struct obj **op);
 int ipc_stat_get(int type, int idx, bool by_id, bool any, struct obj **op);
 int ipc_max_idx(int type);
 int ipc_counts(int type, uint32_t *in_use, uint64_t *used);
-int ipc_ptr_ok(const void *p);
+int ipc_uread(const void *p, size_t n);
+int ipc_uwrite(void *p, size_t n);
 int ipc_guard_add(void *p, size_t len);
-void ipc_lend_tail(struct obj *o, size_t from);
+void *ipc_space_map(size_t len, int prot, int flags, int fd, off_t off);
+void ipc_space_unmap(void *p, size_t len);
+void ipc_sync_fd(struct obj *o, int fd);
+/* shmhuge.c: SHM_HUGETLB segments */
+struct stat;
+int shm_huge_shift(int shmflg);
+int shm_huge_allowed(void);
+int shm_huge_check(uint64_t size, int shmflg);
+int shm_huge_create(struct obj *o, int shift, uint64_t len, bool noreserve,
+		    dev_t *dev);
+int shm_huge_open(struct obj *o, int oflags);
+int shm_huge_stat(struct obj *o, struct stat *st);
+void shm_huge_unlink(struct obj *o);
+void shm_huge_sync(struct obj *o);
 int64_t ipc_now(void);
 
 /* ---- wait.c: waiter slots ---- */

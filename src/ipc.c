@@ -85,12 +85,6 @@ int64_t ipc_now(void)
 	return (int64_t)time(NULL);
 }
 
-/* NULL and (void *)-1 are the invalid pointers we can see; see docs. */
-int ipc_ptr_ok(const void *p)
-{
-	return p && p != (const void *)-1 ? 0 : -EFAULT;
-}
-
 #define POPULATE_MAX	(64 << 10)	/* header bytes mapped in at once on creation */
 
 static size_t align_up(size_t v, size_t a)
@@ -215,19 +209,6 @@ static void guard_del(int i)
 	WRITE_ONCE(guard[i].lo, 0);
 }
 
-/*
- * ipc_lend_tail - the part of @o's mapping from @from on now belongs to an
- * attachment (shm_at): we no longer unmap it, guard it or punch through
- * it (0: all of it is ours again).  Object lock held.
- */
-void ipc_lend_tail(struct obj *o, size_t from)
-{
-	if (o->guard >= 0 && o->guard < GUARD_MAX)
-		WRITE_ONCE(guard[o->guard].hi,
-			   (uintptr_t)o->base + (from ? from : o->size));
-	o->lent_from = from;
-}
-
 static void view_free(struct obj *v);
 static void kcache_forget(struct obj *o);
 
@@ -267,7 +248,7 @@ static void obj_unmap(struct obj *o)
 	if (o->cached_view)
 		view_free(o->cached_view);
 	guard_del(o->guard);
-	munmap(o->base, o->lent_from ? o->lent_from : o->size);
+	ipc_space_unmap(o->base, o->size);
 	free(o->priv);
 	free(o);
 }
@@ -337,22 +318,22 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	o->guard = -1;
 	o->lease.fd = -1;
 	/* map what the header says; a shorter file is corrupt */
-	p = mmap(NULL, sizeof(struct uipc_hdr), PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		free(o);
-		return ERR_PTR(-errno);
-	}
-	uint64_t fsz = ((struct uipc_hdr *)p)->file_size;
+	struct uipc_hdr h;
 
-	munmap(p, sizeof(struct uipc_hdr));
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+		free(o);
+		return ERR_PTR(UIPC_CORRUPT);
+	}
+	uint64_t fsz = h.file_size;
+
 	if (fsz < sizeof(struct uipc_hdr) || fsz > (uint64_t)st.st_size ||
 	    fsz > ((uint64_t)1 << 46)) {
 		free(o);
 		return ERR_PTR(UIPC_CORRUPT);
 	}
 	/* read-only mode: a stray write faults instead of changing the file */
-	p = mmap(NULL, fsz, ipc_readonly() ? PROT_READ : PROT_READ | PROT_WRITE,
-		 MAP_SHARED, fd, 0);
+	p = ipc_space_map(fsz, ipc_readonly() ? PROT_READ :
+			  PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		free(o);
 		return ERR_PTR(-errno);
@@ -841,15 +822,7 @@ static void ipc_sync_file(struct obj *o)
 	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
-		   READ_ONCE(o->hdr->perm.gid)) < 0) {
-		/* only a privileged caller may give a file away; see docs */
-	}
-	if (fchmod(fd, file_mode(READ_ONCE(o->hdr->perm.mode))) < 0) {
-		/* likewise */
-	}
-	file_acl(fd, READ_ONCE(o->hdr->perm.uid), READ_ONCE(o->hdr->perm.cuid),
-		 file_mode(READ_ONCE(o->hdr->perm.mode)));
+	ipc_sync_fd(o, fd);
 	if (fstat(fd, &st) == 0 && st.st_uid != o->fuid) {
 		/* the file was given away: its names go with it */
 		char nm[64];
@@ -867,6 +840,21 @@ static void ipc_sync_file(struct obj *o)
 		o->fuid = st.st_uid;
 	}
 	close(fd);
+}
+
+/* The owner, mode and ACL of another file of @o, open as @fd (shm: huge
+ * page data), and of its object file through ipc_sync_file(). */
+void ipc_sync_fd(struct obj *o, int fd)
+{
+	if (fchown(fd, READ_ONCE(o->hdr->perm.uid),
+		   READ_ONCE(o->hdr->perm.gid)) < 0) {
+		/* only a privileged caller may give a file away; see docs */
+	}
+	if (fchmod(fd, file_mode(READ_ONCE(o->hdr->perm.mode))) < 0) {
+		/* likewise */
+	}
+	file_acl(fd, READ_ONCE(o->hdr->perm.uid), READ_ONCE(o->hdr->perm.cuid),
+		 file_mode(READ_ONCE(o->hdr->perm.mode)));
 }
 
 void ipc_fill_perm(const struct uipc_hdr *h, struct ipc_perm *out)
@@ -956,8 +944,7 @@ void ipc_unlink(struct obj *o)
 	 * our own mapping if we can (one system call).
 	 */
 	if (o->size > keep && READ_ONCE(o->hdr->mappers) > 1 && !o->keep_memory &&
-	    (o->lent_from ||
-	     madvise(o->base + keep, o->size - keep, MADV_REMOVE) < 0)) {
+	    madvise(o->base + keep, o->size - keep, MADV_REMOVE) < 0) {
 		fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0) {
 			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
@@ -1202,13 +1189,14 @@ static int obj_create(struct ns *ns, int type, int id,
 		goto fail_fd;
 	}
 	/* we write the header and body at once: a page fault costs about as
-	 * much as six system calls in a VM, so map a small file in now */
-	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	 * much as six system calls in a VM, so map a small file in now (not
+	 * a segment's data, used only through attachments) */
+	m = ipc_space_map(size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
 		err = -errno;
 		goto fail_fd;
 	}
-	if (size <= POPULATE_MAX)
+	if (size <= POPULATE_MAX && type != UIPC_T_SHM)
 		madvise(m, size, MADV_POPULATE_WRITE);	/* 5.14+ */
 	else if (size - data <= POPULATE_MAX)
 		madvise(m, size - data, MADV_POPULATE_WRITE);
@@ -1237,7 +1225,7 @@ static int obj_create(struct ns *ns, int type, int id,
 
 	o = calloc(1, sizeof(*o));
 	if (!o) {
-		munmap(m, size);
+		ipc_space_unmap(m, size);
 		err = -ENOMEM;
 		goto fail_fd;
 	}

@@ -455,14 +455,15 @@ struct uipc_shmseg {
 	uint32_t nattch;	/* shm_nattch */
 	uint32_t cpid;		/* creator pid */
 	uint32_t lpid;		/* last shmat/shmdt pid */
-	uint32_t pad;
+	uint32_t huge_shift;	/* SHM_HUGETLB: log2 of the page size, the
+				 * data in a hugetlbfs file (shmhuge.c); 0 */
 	int64_t atime;		/* last attach */
 	int64_t dtime;		/* last detach */
 	uint32_t att_off;	/* offset of struct uipc_shmatt[att_cap] */
 	uint32_t att_cap;
 	uint32_t att_hw;	/* entries ever used: scans stop here */
 	uint32_t pad2;
-	uint64_t reserved;	/* zero */
+	uint64_t huge_dev;	/* SHM_HUGETLB: st_dev of that mount; 0 */
 };
 
 /* Who holds attachments: count per process (pid, start time). */
@@ -474,9 +475,9 @@ struct uipc_shmatt {
 };
 
 /*
- * In uipc_shmatt.count: one of the process's attachments is the data part
- * of the library's own mapping of the file (see lend_data() in shm.c), so
- * that in /proc/PID/maps it may show as part of a mapping from offset 0.
+ * In uipc_shmatt.count: set by earlier versions of the library (an
+ * attachment that was the data part of its own mapping of the file);
+ * no longer set, and masked off where counts are read.
  */
 #define UIPC_ATT_LENT		0x80000000u
 

@@ -123,7 +123,7 @@ static int msg_stat(int msqid, int cmd, struct msqid_ds *buf)
 		msq_after_set(o);
 	err = cmd == IPC_STAT ? 0 : o->id;
 	ipc_obj_put(o);
-	if (ipc_ptr_ok(buf))
+	if (ipc_uwrite(buf, sizeof(*buf)))
 		return -EFAULT;
 	*buf = ds;
 	return err;
@@ -197,7 +197,7 @@ int msg_ctl(int msqid, int cmd, struct msqid_ds *buf)
 		ret = msg_info(cmd, &mi);
 		if (ret < 0)
 			return ret;
-		if (ipc_ptr_ok(buf))
+		if (ipc_uwrite(buf, sizeof(mi)))
 			return -EFAULT;
 		memcpy(buf, &mi, sizeof(mi));
 		return ret;
@@ -208,7 +208,7 @@ int msg_ctl(int msqid, int cmd, struct msqid_ds *buf)
 	case IPC_SET:
 		if (ipc_readonly())
 			return -EROFS;
-		if (ipc_ptr_ok(buf))
+		if (ipc_uread(buf, sizeof(*buf)))
 			return -EFAULT;
 		in = *buf;
 		return msg_set(msqid, &in);

@@ -1602,6 +1602,8 @@ static int fill_wait(struct obj *o, struct uipc_msghdr *h, uint32_t hv,
 	return fx_past(deadline) ? -EAGAIN : 0;
 }
 
+#define MSG_PROBE_MAX	(64u << 10)	/* text checked with the mtype */
+
 int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	    const struct timespec *timeout)
 {
@@ -1609,19 +1611,32 @@ int msg_snd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 	struct uipc_msgfill *fill = NULL;
 	struct timespec deadline;
 	uint32_t wake[MSG_NSLOTS], nw = 0;
-	bool reaped = false;
+	bool reaped = false, bad_text = false;
 	int spins = 0;
 	struct obj *o;
 	long mtype;
 	int r;
 
-	if (ipc_ptr_ok(msgp))
-		return -EFAULT;
+	/*
+	 * The kernel's order (ksys_msgsnd, do_msgsnd, load_msg): the mtype's
+	 * EFAULT, EINVAL, the text's EFAULT.  One check of both when it
+	 * passes (reading a few pages past a text too long for msgmax,
+	 * which then fails with EINVAL, is harmless), before anything that
+	 * locks: a bad buffer fails at once, in a signal handler too.
+	 */
+	if (ipc_uread(msgp, sizeof(mb->mtype) +
+		      (msgsz <= MSG_PROBE_MAX ? msgsz : 0))) {
+		if (ipc_uread(msgp, sizeof(mb->mtype)))
+			return -EFAULT;
+		bad_text = true;
+	}
 	mtype = mb->mtype;
 	if (msgsz > (size_t)lim_cached()->msgmax || (long)msgsz < 0 || msqid < 0)
 		return -EINVAL;
 	if (mtype < 1)
 		return -EINVAL;
+	if (bad_text || (msgsz > MSG_PROBE_MAX && ipc_uread(mb->mtext, msgsz)))
+		return -EFAULT;
 	if (timeout) {
 		r = fx_deadline(timeout, &deadline);
 		if (r)
@@ -1936,7 +1951,11 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		ipc_obj_put(o);
 		return -EACCES;
 	}
-	box_ok = !(msgflg & MSG_COPY) && !ipc_ptr_ok(msgp);
+	/* all that a message from the ring can write; else the queue's
+	 * path checks the one it chose */
+	box_ok = !(msgflg & MSG_COPY) &&
+		 !ipc_uwrite(msgp, sizeof(long) + (msgsz < UIPC_MSG_BOX_DATA ?
+						   msgsz : UIPC_MSG_BOX_DATA));
 	if (box_ok && (r = ring_recv(o, msgp, msgsz, msgtyp, msgflg)) != BOX_MISS) {
 		ipc_obj_put(o);
 		return r;
@@ -1970,7 +1989,9 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 				r = -EINVAL;	/* the kernel's copy buffer is too small */
 				break;
 			}
-			if (ipc_ptr_ok(msgp)) {
+			/* do_msg_fill's EFAULT, with the message kept */
+			if (ipc_uwrite(msgp, sizeof(long) +
+					     (msgsz < len ? msgsz : len))) {
 				r = -EFAULT;
 				break;
 			}

@@ -866,7 +866,7 @@ static struct uipc_idhint *hint_get(struct ns *ns)
 	if (hint && hint_uid == me)
 		return hint;
 	if (hint && hint != &private_hint)
-		munmap(hint, sizeof(*hint));
+		ipc_space_unmap(hint, sizeof(*hint));
 	hint = &private_hint;
 	hint_uid = me;
 	hint_format(&private_hint);
@@ -882,7 +882,8 @@ static struct uipc_idhint *hint_get(struct ns *ns)
 		close(fd);
 		return hint;
 	}
-	p = mmap(NULL, sizeof(*hint), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = ipc_space_map(sizeof(*hint), PROT_READ | PROT_WRITE, MAP_SHARED,
+			  fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
 		return hint;

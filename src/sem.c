@@ -996,13 +996,13 @@ int sem_timedop(int semid, struct sembuf *sops, size_t nsops,
 	int r;
 
 	/* the kernel's order: timeout EFAULT, E2BIG, EINVAL, EFAULT, the id */
-	if (timeout && ipc_ptr_ok(timeout))
+	if (timeout && ipc_uread(timeout, sizeof(*timeout)))
 		return -EFAULT;
 	if (nsops > (size_t)lim_cached()->semopm)
 		return -E2BIG;
 	if (nsops < 1)
 		return -EINVAL;
-	if (ipc_ptr_ok(sops))
+	if (ipc_uread(sops, nsops * sizeof(*sops)))
 		return -EFAULT;
 	if (semid < 0)
 		return -EINVAL;
@@ -1145,7 +1145,7 @@ static int sem_info(int cmd, void *buf)
 	max = ipc_max_idx(UIPC_T_SEM);
 	if (max < 0)
 		return max;
-	if (ipc_ptr_ok(buf))
+	if (ipc_uwrite(buf, sizeof(si)))
 		return -EFAULT;
 	memcpy(buf, &si, sizeof(si));
 	return max;
@@ -1176,7 +1176,7 @@ static int sem_stat(int semid, int cmd, struct semid_ds *buf)
 	sem_wake(o);
 	ipc_obj_put(o);
 	if (err >= 0) {
-		if (ipc_ptr_ok(buf))
+		if (ipc_uwrite(buf, sizeof(*buf)))
 			return -EFAULT;
 		*buf = ds;
 	}
@@ -1251,7 +1251,8 @@ static int sem_main(int semid, int semnum, int cmd, void *arg, int val)
 			r = -ENOMEM;
 			goto out;
 		}
-		if (ipc_ptr_ok(arg)) {
+		if (cmd == SETALL ? ipc_uread(arg, n * sizeof(*vals)) :
+				    ipc_uwrite(arg, n * sizeof(*vals))) {
 			r = -EFAULT;
 			goto out;
 		}
@@ -1367,7 +1368,7 @@ int sem_ctl(int semid, int semnum, int cmd, void *arg, int val)
 	case IPC_SET:
 		if (ipc_readonly())
 			return -EROFS;
-		if (ipc_ptr_ok(arg))
+		if (ipc_uread(arg, sizeof(in)))
 			return -EFAULT;
 		memcpy(&in, arg, sizeof(in));
 		return sem_down(semid, cmd, &in);

@@ -42,7 +42,6 @@ struct attach {
 	void *addr;
 	size_t len;
 	int id;
-	bool lent;		/* the data part of the cached mapping */
 };
 
 static struct attach *attached;
@@ -81,7 +80,8 @@ static int shm_geometry(const struct ipc_params *p, size_t *body,
 
 	*body = sizeof(struct uipc_shmseg) + SHM_ATT_CAP * sizeof(struct uipc_shmatt);
 	*journal = 32 * sizeof(struct uipc_jent);
-	*data = (p->u.size + ps - 1) / ps * ps;
+	/* huge pages live in a hugetlbfs file of their own */
+	*data = p->flg & SHM_HUGETLB ? 0 : (p->u.size + ps - 1) / ps * ps;
 	return 0;
 }
 
@@ -96,6 +96,26 @@ static int shm_init_body(struct obj *o, const struct ipc_params *p)
 	s->cpid = (uint32_t)proc_self()->pid;
 	s->att_off = o->hdr->body_off + sizeof(*s);
 	s->att_cap = SHM_ATT_CAP;
+	if (p->flg & SHM_HUGETLB) {
+		/* checked by shm_check_usage(); the pages for good now */
+		int shift = shm_huge_shift(p->flg), err;
+		uint64_t hs, len;
+		dev_t dev;
+
+		if (shift < 0)
+			return shift;
+		hs = (uint64_t)1 << shift;
+		len = (p->u.size + hs - 1) / hs * hs;
+		if (len < p->u.size)
+			return -ENOMEM;
+		err = shm_huge_create(o, shift, len, p->flg & SHM_NORESERVE, &dev);
+		if (err)
+			return err;
+		s->huge_shift = (uint32_t)shift;
+		s->huge_dev = (uint64_t)dev;
+		s->data_len = len;
+		s->data_off = o->size;
+	}
 	return 0;
 }
 
@@ -107,6 +127,20 @@ static int shm_validate(struct obj *o)
 	if (h->body_size < sizeof(*s))
 		return UIPC_CORRUPT;
 	s = (struct uipc_shmseg *)(o->base + h->body_off);
+	if (s->huge_shift) {
+		/* the data is a hugetlbfs file of whole pages (shmhuge.c) */
+		if (s->huge_shift < 12 || s->huge_shift > 40 ||
+		    s->data_off != o->size || s->segsz > s->data_len ||
+		    s->data_len % ((uint64_t)1 << s->huge_shift) ||
+		    s->att_cap != SHM_ATT_CAP ||
+		    s->att_off != h->body_off + sizeof(*s) ||
+		    (uint64_t)s->att_off + SHM_ATT_CAP * sizeof(struct uipc_shmatt) >
+			    (uint64_t)h->body_off + h->body_size)
+			return UIPC_CORRUPT;
+		o->u.shm.seg = s;
+		o->jc.size = s->data_off;
+		return 0;
+	}
 	if (s->att_cap != SHM_ATT_CAP || s->att_off != h->body_off + sizeof(*s) ||
 	    (uint64_t)s->att_off + SHM_ATT_CAP * sizeof(struct uipc_shmatt) >
 		    (uint64_t)h->body_off + h->body_size ||
@@ -115,7 +149,7 @@ static int shm_validate(struct obj *o)
 	    s->data_off < (uint64_t)h->body_off + h->body_size)
 		return UIPC_CORRUPT;
 	o->u.shm.seg = s;
-	/* the journal never reaches into the data (which may be lent out) */
+	/* the journal never reaches into the data */
 	o->jc.size = s->data_off;
 	return 0;
 }
@@ -139,6 +173,9 @@ static int shm_check_usage(uint64_t used, const struct ipc_params *p,
 		return -EINVAL;
 	if (used + pages < used || used + pages > l->shmall)
 		return -ENOSPC;
+	/* before an id is taken: a failed kernel shmget takes none */
+	if (p->flg & SHM_HUGETLB)
+		return shm_huge_check(p->u.size, p->flg);
 	return 0;
 }
 
@@ -149,7 +186,7 @@ static int shm_more_checks(struct obj *o, const struct ipc_params *p)
 
 static uint64_t shm_held(struct obj *o)
 {
-	return pages_of(READ_ONCE(o->u.shm.seg->data_len));
+	return pages_of(READ_ONCE(o->u.shm.seg->segsz));	/* as shm_usage */
 }
 
 const struct ipc_ops shm_ops = {
@@ -171,17 +208,12 @@ int shm_get(key_t key, size_t size, int shmflg)
 
 /* ---- the attach table ---- */
 
-/*
- * Add @delta attachments for (pid, start); @lent > 0 marks its entry as
- * holding the lent attachment (see lend_data()), < 0 unmarks it.  Object
- * lock held.
- */
-static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta,
-		   int lent)
+/* Add @delta attachments for (pid, start).  Object lock held. */
+static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta)
 {
 	struct uipc_shmseg *s = o->u.shm.seg;
 	struct uipc_shmatt *free_e = NULL, *e = NULL;
-	uint32_t hw = att_used(o), n, flag;
+	uint32_t hw = att_used(o), n;
 
 	for (uint32_t i = 0; i < hw; i++) {
 		struct uipc_shmatt *a = att_at(o, i);
@@ -208,14 +240,11 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta,
 		jw32(&o->jc, &e->start, (uint32_t)start);
 		jw32(&o->jc, &e->pid, pid);
 	}
-	flag = READ_ONCE(e->count) & UIPC_ATT_LENT;
 	n = READ_ONCE(e->count) & ~UIPC_ATT_LENT;
 	if (delta < 0 && (uint32_t)-delta > n)
 		delta = -(int)n;
 	n += (uint32_t)delta;
-	if (lent)
-		flag = lent > 0 ? UIPC_ATT_LENT : 0;
-	jw32(&o->jc, &e->count, n ? n | flag : 0);
+	jw32(&o->jc, &e->count, n);
 	jw32(&o->jc, &s->nattch, READ_ONCE(s->nattch) + delta);
 	if (!n)
 		jw32(&o->jc, &e->pid, 0);
@@ -225,10 +254,9 @@ static int att_add(struct obj *o, uint32_t pid, uint64_t start, int delta,
 /*
  * How many attachments of @o does process @pid have, per /proc?  -1:
  * unknown.  An attachment is a mapping of the file from the data's
- * offset; with @lent, also the one mapping from offset 0 that reaches
- * into the data (the lent data part, still joined to the header part).
+ * offset.
  */
-static int maps_count(pid_t pid, struct obj *o, bool lent)
+static int maps_count(pid_t pid, struct obj *o)
 {
 	char path[64], line[512];
 	struct ns *ns = ns_get();
@@ -241,9 +269,15 @@ static int maps_count(pid_t pid, struct obj *o, bool lent)
 	if (IS_ERR(ns))
 		return -1;
 	ns_obj_name(name, sizeof(name), o->type, o->id);
-	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (READ_ONCE(o->u.shm.seg->huge_shift)) {
+		if (shm_huge_stat(o, &st) < 0)
+			return -1;
+		data_off = 0;
+	} else if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		return -1;
-	data_off = READ_ONCE(o->u.shm.seg->data_off);
+	} else {
+		data_off = READ_ONCE(o->u.shm.seg->data_off);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -258,12 +292,7 @@ static int maps_count(pid_t pid, struct obj *o, bool lent)
 			continue;
 		if (ino != st.st_ino || makedev(maj, min) != st.st_dev)
 			continue;
-		if (off == data_off ||
-		    (lent && !off && hi - lo > data_off)) {
-			n++;
-			if (!off)
-				lent = false;	/* only one such */
-		}
+		n += off == data_off;
 	}
 	fclose(f);
 	return n;
@@ -301,12 +330,11 @@ static void shm_verify(struct obj *o)
 		else if (!proc_alive((pid_t)pid, start))
 			real = 0;
 		else
-			real = maps_count((pid_t)pid, o,
-					  READ_ONCE(a->count) & UIPC_ATT_LENT);
+			real = maps_count((pid_t)pid, o);
 		if (real >= 0 && real != have) {
 			if (!jn_room(&o->jc, 8))
 				jn_commit(&o->jc);
-			att_add(o, pid, start, real - have, 0);
+			att_add(o, pid, start, real - have);
 			if (real < have) {
 				/* it detached by exiting, exec or death */
 				jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
@@ -314,6 +342,14 @@ static void shm_verify(struct obj *o)
 			}
 		}
 	}
+}
+
+/* A removed segment's files go (its data file first). */
+static void shm_unlink_files(struct obj *o)
+{
+	if (READ_ONCE(o->u.shm.seg->huge_shift))
+		shm_huge_unlink(o);
+	ipc_unlink(o);
 }
 
 /*
@@ -334,7 +370,7 @@ static void shm_destroy_if_unused(struct obj *o)
 	}
 	ipc_obj_unlock(o);
 	if (gone)
-		ipc_unlink(o);
+		shm_unlink_files(o);
 }
 
 /* ---- fork ---- */
@@ -375,8 +411,7 @@ static void att_child(void)
 			continue;
 		ipc_obj_lock(o);
 		/* as the kernel's vm open: the child attaches */
-		if (att_add(o, (uint32_t)me->pid, me->start, 1,
-			    a->lent) == 0) {
+		if (att_add(o, (uint32_t)me->pid, me->start, 1) == 0) {
 			/* the kernel does this in the parent's context */
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
 			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)getppid());
@@ -397,7 +432,7 @@ static void att_init(void)
 
 /* ---- shmat / shmdt ---- */
 
-static void shm_detached(int id, void *unmap, size_t len, bool lent);
+static void shm_detached(int id, void *unmap, size_t len);
 
 /* Unlist the attachments that [p, p + len) covered (SHM_REMAP). */
 static struct attach *att_take_overlapping(void *p, size_t len)
@@ -420,37 +455,6 @@ static struct attach *att_take_overlapping(void *p, size_t len)
 	return out;
 }
 
-/*
- * lend_data - the first read-write attach in this process at an address
- * of the kernel's choosing gets the data part of the cached mapping
- * itself (from @off): a segment we created has those pages mapped in
- * already, so that attach costs no system call and no page fault.  The
- * cached mapping then stops at @off.  In /proc/PID/maps, where other
- * processes count attachments (shm_verify()), it may stay one mapping
- * with the header part: our attach table entry says so (UIPC_ATT_LENT).
- * Returns 1 if lent, 0 if the caller should duplicate the cached data
- * part as usual, -1 if we have none (lent and still attached, or its
- * room taken: map the file).  Object lock held.
- */
-static int lend_data(struct obj *o, uint64_t off)
-{
-	if (o->view)
-		return 0;
-	if (!o->lent_once) {
-		o->lent_once = true;
-		ipc_lend_tail(o, off);
-		return 1;
-	}
-	if (o->lent_from) {
-		/* detached since: grow back in place, duplicate from then on */
-		if (o->lent_from != off ||
-		    mremap(o->base, off, o->size, 0) == MAP_FAILED)
-			return -1;
-		ipc_lend_tail(o, 0);
-	}
-	return 0;
-}
-
 static int dup_refused;	/* mremap(old_size 0) said EINVAL once */
 
 void *shm_at(int shmid, const void *shmaddr, int shmflg)
@@ -459,8 +463,7 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	uintptr_t addr = (uintptr_t)shmaddr;
 	int prot, acc, oflags, flags = MAP_SHARED, fd, err;
 	struct attach *a, *replaced;
-	bool dup;
-	int lent = 0;
+	bool dup, huge;
 	struct ns *ns;
 	struct obj *o;
 	char name[64];
@@ -519,13 +522,23 @@ void *shm_at(int shmid, const void *shmaddr, int shmflg)
 	 * the pages our cached mapping of the file already has (mremap of
 	 * zero bytes duplicates a shared mapping): one system call.  The
 	 * others open the file with the access asked for, so that a
-	 * read-only attachment can never be made writable with mprotect.
+	 * read-only attachment can never be made writable with mprotect.  The cached mapping itself is never handed
+	 * out: it lives where the library's mappings go (space.c), never
+	 * where the program attaches.
 	 */
+	huge = READ_ONCE(o->u.shm.seg->huge_shift) != 0;
 	dup = !(shmflg & (SHM_RDONLY | SHM_EXEC)) && (!addr || (shmflg & SHM_REMAP)) &&
-	      READ_ONCE(dup_refused) == 0;
+	      READ_ONCE(dup_refused) == 0 && !huge;
 again:
 	fd = -1;
-	if (!dup) {
+	if (huge) {
+		fd = shm_huge_open(o, oflags);
+		if (fd < 0) {
+			err = fd;
+			free(a);
+			goto out;
+		}
+	} else if (!dup) {
 		ns = ns_get();
 		ns_obj_name(name, sizeof(name), UIPC_T_SHM, shmid);
 		fd = openat(ns_dir(ns), name, oflags | O_NOFOLLOW | O_CLOEXEC);
@@ -546,17 +559,16 @@ again:
 	} else {
 		uint64_t off = READ_ONCE(o->u.shm.seg->data_off);
 
-		if (off % (uint64_t)page_size() || off > o->size ||
+		if (huge) {
+			off = 0;	/* checked by shm_huge_open() */
+			/* allocated at creation, or SHM_NORESERVE: no
+			 * reservation for the mapping */
+			p = mmap((void *)addr, a->len, prot,
+				 flags | MAP_NORESERVE, fd, 0);
+			err = p == MAP_FAILED ? (errno == EEXIST ? -EINVAL : -errno) : 0;
+		} else if (off % (uint64_t)page_size() || off > o->size ||
 		    a->len != o->size - off || !a->len) {
 			err = UIPC_CORRUPT;
-		} else if (dup && !addr && (lent = lend_data(o, off)) > 0) {
-			p = o->base + off;
-			err = 0;
-		} else if (dup && (lent < 0 || o->lent_from)) {
-			/* the cached mapping's data is an attachment */
-			ipc_obj_unlock(o);
-			dup = false;
-			goto again;
 		} else if (dup) {
 			p = mremap(o->base + off, 0, a->len,
 				   MREMAP_MAYMOVE | (addr ? MREMAP_FIXED : 0),
@@ -574,11 +586,8 @@ again:
 			p = mmap((void *)addr, a->len, prot, flags, fd, (off_t)off);
 			err = p == MAP_FAILED ? (errno == EEXIST ? -EINVAL : -errno) : 0;
 		}
-		if (!err) {
-			a->lent = lent > 0;
-			err = att_add(o, (uint32_t)me->pid, me->start, 1,
-				      a->lent);
-		}
+		if (!err)
+			err = att_add(o, (uint32_t)me->pid, me->start, 1);
 		if (!err) {
 			jws64(&o->jc, &o->u.shm.seg->atime, ipc_now());
 			jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
@@ -604,7 +613,7 @@ again:
 		struct attach *r = replaced;
 
 		replaced = r->next;
-		shm_detached(r->id, NULL, 0, r->lent);
+		shm_detached(r->id, NULL, 0);
 		free(r);
 	}
 	return p;
@@ -619,7 +628,7 @@ out:
  * unmap and the count change happen under the object lock together, so
  * that shm_verify() in another process never sees one without the other.
  */
-static void shm_detached(int id, void *unmap, size_t len, bool lent)
+static void shm_detached(int id, void *unmap, size_t len)
 {
 	const struct proc_self *me = proc_self();
 	struct obj *o = ipc_obj_get(UIPC_T_SHM, id);
@@ -633,7 +642,7 @@ static void shm_detached(int id, void *unmap, size_t len, bool lent)
 	ipc_obj_lock(o);
 	if (unmap)
 		munmap(unmap, len);
-	att_add(o, (uint32_t)me->pid, me->start, -1, lent ? -1 : 0);
+	att_add(o, (uint32_t)me->pid, me->start, -1);
 	jws64(&o->jc, &o->u.shm.seg->dtime, ipc_now());
 	jw32(&o->jc, &o->u.shm.seg->lpid, (uint32_t)me->pid);
 	/* other holders may be gone without a word: check them then */
@@ -659,7 +668,7 @@ int shm_dt(const void *shmaddr)
 	if (!a)
 		return -EINVAL;
 	id = a->id;
-	shm_detached(id, a->addr, a->len, a->lent);
+	shm_detached(id, a->addr, a->len);
 	free(a);
 	return 0;
 }
@@ -673,7 +682,7 @@ __attribute__((destructor)) static void shm_exit(void)
 	ns_call_begin();
 	while ((a = attached)) {
 		attached = a->next;
-		shm_detached(a->id, NULL, 0, a->lent);
+		shm_detached(a->id, NULL, 0);
 		free(a);
 	}
 }
@@ -724,7 +733,7 @@ static int shm_stat(int shmid, int cmd, struct shmid_ds *buf)
 	ipc_read_end(o, r);
 	ipc_obj_put(o);
 	if (err >= 0) {
-		if (ipc_ptr_ok(buf))
+		if (ipc_uwrite(buf, sizeof(*buf)))
 			return -EFAULT;
 		*buf = ds;
 	}
@@ -745,7 +754,8 @@ static int shm_info(int cmd, void *buf)
 	max = ipc_max_idx(UIPC_T_SHM);
 	if (max < 0)
 		return max;
-	if (ipc_ptr_ok(buf))
+	if (ipc_uwrite(buf, cmd == IPC_INFO ? sizeof(struct shminfo) :
+					      sizeof(struct shm_info)))
 		return -EFAULT;
 	if (cmd == IPC_INFO) {
 		struct shminfo si;
@@ -794,7 +804,7 @@ static int shm_rmid(struct obj *o)
 	}
 	ipc_obj_unlock(o);
 	if (gone)
-		ipc_unlink(o);
+		shm_unlink_files(o);
 	else if (unkeyed && o->key != IPC_PRIVATE)
 		ns_key_drop(ns, UIPC_T_SHM, o->key, o->id);	/* the key goes now */
 	return err;
@@ -820,8 +830,11 @@ static int shm_down(int shmid, int cmd, const struct shmid_ds *in)
 		else
 			err = ipc_set_perm(o, &in->shm_perm);
 		ipc_obj_unlock(o);
-		if (!err)
+		if (!err) {
 			ipc_set_done(o);
+			if (READ_ONCE(o->u.shm.seg->huge_shift))
+				shm_huge_sync(o);
+		}
 	}
 	ipc_obj_put(o);
 	return err;
@@ -872,7 +885,7 @@ int shm_ctl(int shmid, int cmd, struct shmid_ds *buf)
 	case IPC_SET:
 		if (ipc_readonly())
 			return -EROFS;
-		if (ipc_ptr_ok(buf))
+		if (ipc_uread(buf, sizeof(*buf)))
 			return -EFAULT;
 		in = *buf;
 		return shm_down(shmid, cmd, &in);

@@ -3,7 +3,8 @@
  * main.c - the differential harness's driver binary, built twice from the
  * same sources: diff-kernel (System V calls) and diff-uipc (libuipc).
  *
- *   diff-BACKEND list	  one line per scenario: "NAME" or "NAME root"
+ *   diff-BACKEND list	  one line per scenario: "NAME", "NAME root" or
+ *			  "NAME huge"
  *   diff-BACKEND NAME	  run one scenario, printing its normalised trace
  *
  * test/diff/run.sh runs each scenario on both backends in fresh namespaces
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "list")) {
 		for (struct scenario *s = all; s; s = s->next)
 			printf("%s%s\n", s->name,
+			       s->flags & SC_HUGE ? " huge" :
 			       s->flags & SC_ROOT ? " root" : "");
 		return 0;
 	}

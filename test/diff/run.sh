@@ -10,7 +10,9 @@
 # diff, and exits 1 if any trace differs.
 #
 # Scenarios marked "root" need a real setuid() and run under "unshare -i"
-# as root (skipped otherwise); the others under "unshare -Uri".  The uipc
+# as root (skipped otherwise); the others under "unshare -Uri".  Those
+# marked "huge" also need huge pages and a hugetlbfs mount: they run only
+# with DIFF_HUGE=1, which test/shm-huge.sh sets after setting them up.  The uipc
 # side runs in the same kind of namespace, so that both read the same
 # /proc/sys/kernel limits.
 #
@@ -57,7 +59,11 @@ if [ "$1" = --one ]; then
 		echo "not ok $name # harness: out of time, not run" >"$res"
 		exit 0
 	fi
-	if [ "$flags" = root ]; then
+	if [ "$flags" = huge ] && [ "${DIFF_HUGE:-0}" != 1 ]; then
+		echo "ok $name # SKIP run by test/shm-huge.sh" >"$res"
+		exit 0
+	fi
+	if [ "$flags" = root ] || [ "$flags" = huge ]; then
 		if [ "$(id -u)" != 0 ]; then
 			echo "ok $name # SKIP needs root" >"$res"
 			exit 0

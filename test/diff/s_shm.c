@@ -307,3 +307,181 @@ SCENARIO(shm_small, 0)
 	obj_info(K_SHM, G_INFO);
 	R(X_shmdt(a));
 }
+
+/*
+ * Get calls take no address space: an address just freed (by shmdt, or
+ * by munmap of a probe mapping) is still free for the next shmat, after
+ * a get or stat of any type in between.
+ */
+static void at_freed(long pages, int between)
+{
+	int id = RID(K_SHM, X_shmget(IPC_PRIVATE, pages * PAGE, IPC_CREAT | 0600));
+	char *a = RPTR(X_shmat(id, NULL, 0)), *b;
+	int other = -1;
+
+	R(X_shmdt(a));
+	obj_rmid(K_SHM, id);
+	id = RID(K_SHM, X_shmget(IPC_PRIVATE, pages * PAGE, IPC_CREAT | 0600));
+	if (between == 1)
+		other = RID(K_MSG, X_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	if (between == 2)
+		other = RID(K_SEM, X_semget(IPC_PRIVATE, 3, IPC_CREAT | 0600));
+	if (between == 3)
+		st_shm(id);
+	b = RPTR(X_shmat(id, a, 0));
+	tr("attached at the freed address: %s", a == b ? "yes" : "no");
+	if (b != (void *)-1)
+		R(X_shmdt(b));
+	obj_rmid(K_SHM, id);
+	if (between == 1)
+		obj_rmid(K_MSG, other);
+	if (between == 2)
+		obj_rmid(K_SEM, other);
+}
+
+SCENARIO(shm_at_freed_addr, 0)
+{
+	char *hole;
+	int id;
+
+	for (int between = 0; between < 4; between++) {
+		at_freed(1, between);
+		at_freed(2, between);
+		at_freed(16, between);
+	}
+	/* a probe mapping's address, then a segment never attached before */
+	for (long n = 1; n <= 16; n *= 4) {
+		hole = free_range((size_t)n);
+		id = RID(K_SHM, X_shmget(IPC_PRIVATE, n * PAGE, IPC_CREAT | 0600));
+		tr("attached at the probed address: %s",
+		   X_shmat(id, hole, 0) == hole ? "yes" : "no");
+		R(X_shmdt(hole));
+		obj_rmid(K_SHM, id);
+	}
+}
+
+/*
+ * SHM_HUGETLB, as root and as users in and out of hugetlb_shm_group (0),
+ * with whatever huge pages test/shm-huge.sh reserved (none, then 4 of
+ * 2 MiB): the page size bits, EINVAL/EPERM/ENOMEM, SHM_NORESERVE, sizes
+ * rounded for the attachment but not in shm_segsz or shm_tot, aligned
+ * attach addresses, sharing with a child and another user.
+ */
+#define HUGE2M	(2L << 20)
+#ifndef SHM_HUGE_SHIFT
+#define SHM_HUGE_SHIFT	26
+#endif
+#define HUGE_LOG(n)	((n) << SHM_HUGE_SHIFT)
+
+static void huge_gets(void)
+{
+	static const struct { long size; int flg; } c[] = {
+		{ HUGE2M, SHM_HUGETLB },
+		{ 4096, SHM_HUGETLB },
+		{ 3 * (1L << 20), SHM_HUGETLB },
+		{ HUGE2M, SHM_HUGETLB | HUGE_LOG(21) },
+		{ HUGE2M, SHM_HUGETLB | HUGE_LOG(30) },
+		{ HUGE2M, SHM_HUGETLB | HUGE_LOG(16) },
+		{ HUGE2M, SHM_HUGETLB | HUGE_LOG(63) },
+		{ HUGE2M, HUGE_LOG(21) },	/* no SHM_HUGETLB: ordinary */
+		{ HUGE2M, SHM_HUGETLB | SHM_NORESERVE },
+		{ 1L << 40, SHM_HUGETLB },
+		{ 0, SHM_HUGETLB },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int id = RID(K_SHM, X_shmget(IPC_PRIVATE, (size_t)c[i].size,
+					     IPC_CREAT | 0600 | c[i].flg));
+
+		tr("  (size %ld, flags %#x)", c[i].size, (unsigned)c[i].flg);
+		if (id >= 0) {
+			st_shm(id);
+			obj_rmid(K_SHM, id);
+		}
+	}
+}
+
+SCENARIO(shm_huge, SC_HUGE)
+{
+	static const gid_t g0[] = { 0 };
+	char *a, *b, *hole;
+	int id, id2, id3, id4;
+	pid_t c;
+
+	huge_gets();
+	id = obj_get_sz(K_SHM, KEY1, 3 * (1L << 20), IPC_CREAT | 0666 | SHM_HUGETLB);
+	if (id < 0) {
+		obj_info(K_SHM, G_INFO);
+		return;		/* no pages: the rest needs some */
+	}
+	id2 = obj_get_sz(K_SHM, KEY1, 4096, SHM_HUGETLB);	/* found */
+	tr("same segment by key: %s", id2 == id ? "yes" : "no");
+	obj_info(K_SHM, G_INFO);
+	a = RPTR(X_shmat(id, NULL, 0));
+	st_shm(id);
+	if (a == (void *)-1)
+		return;
+	tr("attachment aligned to 2 MiB: %s",
+	   (uintptr_t)a % HUGE2M ? "no" : "yes");
+	strcpy(a, "huge");
+	strcpy(a + 4 * (1L << 20) - 5, "end");	/* the last byte of 2 pages */
+	CHILD(c) {
+		tr("child reads: %s %s", a, a + 4 * (1L << 20) - 5);
+		b = RPTR(X_shmat(id, NULL, SHM_RDONLY));
+		tr("read-only attachment reads: %s", b);
+		st_shm(id);
+		/* detached here: _exit() would leave uipc's repair to the
+		 * next look, which would record the child as the last */
+		R(X_shmdt(a));
+		R(X_shmdt(b));
+	}
+	tr_wait(c);
+	R(X_shmdt(a));
+	/* an address the kernel would choose, then a misaligned one */
+	hole = RPTR(X_shmat(id, NULL, 0));
+	R(X_shmdt(hole));
+	b = RPTR(X_shmat(id, hole, 0));
+	tr("attached at the aligned address: %s", b == hole ? "yes" : "no");
+	R(X_shmdt(b));
+	RPTR(X_shmat(id, hole + 4096, 0));
+	RPTR(X_shmat(id, hole + 4096, SHM_RND));
+	st_shm(id);
+	/* the pool runs out: 3 pages (one is id's), then 2 more */
+	id2 = obj_get_sz(K_SHM, IPC_PRIVATE, 4L << 20, IPC_CREAT | 0600 | SHM_HUGETLB);
+	id3 = obj_get_sz(K_SHM, IPC_PRIVATE, 4L << 20, IPC_CREAT | 0600 | SHM_HUGETLB);
+	id4 = obj_get_sz(K_SHM, IPC_PRIVATE, 2L << 20, IPC_CREAT | 0600 |
+			 SHM_HUGETLB | SHM_NORESERVE);
+	obj_info(K_SHM, G_INFO);
+	if (id4 >= 0)
+		obj_rmid(K_SHM, id4);
+	if (id3 >= 0)
+		obj_rmid(K_SHM, id3);
+	if (id2 >= 0)
+		obj_rmid(K_SHM, id2);
+	/*
+	 * Other users: the segment is theirs to use; creating is not.  (No
+	 * creation by root after theirs: uipc hands out ids per user, see
+	 * docs/differences.md, "Identifiers across users".)
+	 */
+	CHILD(c) {
+		if (tr_become(NOBODY, NOBODY, 0, NULL) == 0) {
+			b = RPTR(X_shmat(id, NULL, 0));
+			if (b != (void *)-1)
+				tr("another user reads: %s", b);
+			huge_gets();
+		}
+	}
+	tr_wait(c);
+	CHILD(c) {
+		if (tr_become(NOBODY, 0, 0, NULL) == 0)
+			huge_gets();
+	}
+	tr_wait(c);
+	CHILD(c) {
+		if (tr_become(NOBODY, NOBODY, 1, g0) == 0)
+			huge_gets();
+	}
+	tr_wait(c);
+	obj_rmid(K_SHM, id);
+	obj_info(K_SHM, G_INFO);
+}

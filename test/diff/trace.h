@@ -39,6 +39,7 @@ enum kind { K_MSG, K_SEM, K_SHM, K_INT = -1, K_PID = -2 };
 
 /* Scenario registry. */
 #define SC_ROOT	1u	/* needs real root and setuid(): run under unshare -i */
+#define SC_HUGE	2u	/* root, and huge pages set up by test/shm-huge.sh */
 
 struct scenario {
 	const char *name;

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * space.c - where the library's own mappings go.
+ *
+ * Behaviour: the kernel's get and ctl calls take no address space, so an
+ * address a program has just freed (shmdt of an attachment, munmap of a
+ * probe mapping) is still free for its next shmat at that address.  The
+ * library has to map its object files to use them; were those mappings
+ * placed where the kernel places a program's (top down from the mmap
+ * base, first hole that fits), they would land in exactly such holes and
+ * make that shmat fail with EINVAL.  So they go to a region of their own,
+ * far below the kernel's mmap area and above a classic heap: between an
+ * eighth and a quarter of the address space (16-32 TiB with 47-bit user
+ * addresses), at an offset chosen at random per process (from AT_RANDOM,
+ * no system call).  Nothing is reserved there (a PROT_NONE reservation
+ * would count against RLIMIT_AS): each mapping is made with
+ * MAP_FIXED_NOREPLACE at the next free address, so it never replaces
+ * anything, and one that finds the place taken moves on; when the region
+ * is used up or refuses (a small address space), the kernel chooses.
+ *
+ * Internals: a bump pointer and a short list of ranges the library
+ * unmapped, reused first fit (so that a create-remove cycle maps the same
+ * addresses again, whose page tables are still there).  Nothing mapped
+ * here is ever handed to the program: attachments are mapped where the
+ * kernel chooses (shm.c).
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/*
+ * ThreadSanitizer and MemorySanitizer allow application memory only in
+ * ranges of their own and keep their shadow where our region would be
+ * (an mmap there is fatal): under them the kernel chooses.  (ASan's
+ * high memory covers the region.)
+ */
+#if defined(__SANITIZE_THREAD__)
+#define SPACE_REGION	0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define SPACE_REGION	0
+#endif
+#endif
+#ifndef SPACE_REGION
+#define SPACE_REGION	1
+#endif
+
+#define FREE_MAX	64
+#define PLACE_TRIES	8
+
+static struct {
+	uintptr_t lo, hi;	/* the region, [lo, hi); 0: not chosen yet */
+	uintptr_t next;		/* bump pointer */
+	struct { uintptr_t a; size_t len; } free[FREE_MAX];
+	int nfree;
+} sp;
+static pthread_mutex_t sp_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t sp_once = PTHREAD_ONCE_INIT;
+
+static void sp_lock(void)
+{
+	pthread_mutex_lock(&sp_mu);
+}
+
+static void sp_unlock(void)
+{
+	pthread_mutex_unlock(&sp_mu);
+}
+
+static void space_choose(void)
+{
+	const unsigned char *rnd = (const unsigned char *)getauxval(AT_RANDOM);
+	uintptr_t top = rnd ? (uintptr_t)rnd : (uintptr_t)&rnd, span, off = 0;
+
+	/* the initial stack (AT_RANDOM's bytes are on it) sits near the top
+	 * of the user address space, whatever thread calls first */
+	top = (uintptr_t)1 << (64 - __builtin_clzl(top));
+	sp.lo = top / 8;
+	sp.hi = top / 4;
+	span = (sp.hi - sp.lo) / 2;
+	if (rnd)
+		for (int i = 8; i < 16; i++)
+			off = off << 8 | rnd[i];
+	sp.next = sp.lo + (off % span & ~(uintptr_t)0x1fffff);
+}
+
+/* A fork by another thread must not copy the lock held.  Registered
+ * without it held: fork() holds its own lock while it calls sp_lock(). */
+static void sp_atfork(void)
+{
+	pthread_atfork(sp_lock, sp_unlock, sp_unlock);
+}
+
+/* A place for @len bytes; the caller maps it with MAP_FIXED_NOREPLACE. */
+static uintptr_t space_take(size_t len)
+{
+	uintptr_t a;
+
+	for (int i = 0; i < sp.nfree; i++) {
+		if (sp.free[i].len < len)
+			continue;
+		a = sp.free[i].a;
+		sp.free[i].a += len;
+		sp.free[i].len -= len;
+		if (!sp.free[i].len)
+			sp.free[i] = sp.free[--sp.nfree];
+		return a;
+	}
+	if (sp.next + len < sp.next || sp.next + len > sp.hi)
+		return 0;
+	a = sp.next;
+	sp.next += len;
+	return a;
+}
+
+/* Give [a, a + len) back to the list (joined to a neighbour if one). */
+static void space_give(uintptr_t a, size_t len)
+{
+	for (int i = 0; i < sp.nfree; i++) {
+		if (sp.free[i].a + sp.free[i].len == a) {
+			sp.free[i].len += len;
+			return;
+		}
+		if (a + len == sp.free[i].a) {
+			sp.free[i].a = a;
+			sp.free[i].len += len;
+			return;
+		}
+	}
+	if (a + len == sp.next)
+		sp.next = a;
+	else if (sp.nfree < FREE_MAX)
+		sp.free[sp.nfree++] = (typeof(sp.free[0])){ a, len };
+	/* else: lost to reuse, still never the program's */
+}
+
+/*
+ * ipc_space_map - mmap() for the library's own mappings of object files:
+ * same arguments (no address), same result (MAP_FAILED with errno).
+ */
+void *ipc_space_map(size_t len, int prot, int flags, int fd, off_t off)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	len = (len + ps - 1) & ~(ps - 1);
+	pthread_once(&sp_once, sp_atfork);
+	for (int i = 0; SPACE_REGION && i < PLACE_TRIES; i++) {
+		uintptr_t a;
+
+		sp_lock();
+		if (!sp.lo)
+			space_choose();
+		a = space_take(len);
+		sp_unlock();
+		if (!a)
+			break;
+		p = mmap((void *)a, len, prot, flags | MAP_FIXED_NOREPLACE, fd,
+			 off);
+		if (p == (void *)a)
+			return p;
+		if (p != MAP_FAILED) {	/* a kernel without NOREPLACE */
+			munmap(p, len);
+			break;
+		}
+		if (errno != EEXIST)
+			break;
+		/* taken by someone else: leave it to them, try further on */
+	}
+	return mmap(NULL, len, prot, flags, fd, off);
+}
+
+/* ipc_space_unmap - munmap() for what ipc_space_map() returned. */
+void ipc_space_unmap(void *p, size_t len)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p;
+
+	len = (len + ps - 1) & ~(ps - 1);
+	munmap(p, len);
+	sp_lock();
+	if (a >= sp.lo && a + len <= sp.hi)
+		space_give(a, len);
+	sp_unlock();
+}
