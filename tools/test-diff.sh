@@ -37,9 +37,9 @@ rc=$?
 [ $rc -eq 0 ] && ok "uipc scenario builds, runs and cleans up" ||
 	not_ok "uipc scenario (rc=$rc)"
 
-# docs/differences.md 6: uipc reserves segment memory at creation, so
+# docs/differences.md 5: uipc reserves segment memory at creation, so
 # SHM_INFO's shm_rss is all of it; the kernel counts touched pages
-resident='s/^pages resident  [0-9]*$/pages resident  (see differences.md, 6)/'
+resident='s/^pages resident  [0-9]*$/pages resident  (see differences.md, 5)/'
 norm_times < "$T/k.out" | sed "$resident" > "$T/k.norm"
 as_util_linux < "$T/u.out" | strip_sem_pids | norm_times | sed "$resident" > "$T/u.norm"
 
