@@ -2,6 +2,7 @@
 #   make            library, preload shim, tools, examples
 #   make check      every test (unit, differential, tools, examples)
 #   make bench      the benchmark
+#   make check-musl the tests on a musl-gcc build
 #   make sanitize   the same tests under ASan+UBSan
 #   make install    PREFIX=/usr/local DESTDIR=
 -include config.mk
@@ -81,10 +82,23 @@ install: all
 sanitize:
 	$(MAKE) O=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
 
+# The same tests on a musl build (Debian: musl-tools), in $(O)-musl.  The
+# unit tests run on test/unit/minicrit.h there (no Criterion for musl).
+# Skipped: the tests that compare our output with, or preload the shim
+# into, the system's glibc programs (ipcs, ipcmk, python3): a musl shim
+# cannot load into a glibc process, and the messages of getopt() and
+# strerror() differ between the two C libraries.
+MUSL_SKIP := tools/test-diff.sh tools/test-golden.sh tools/test-twin.sh \
+	preload/test-python.sh preload/test-shim.sh preload/test-utils.sh
+check-musl:
+	UIPC_TEST_SKIP="$(MUSL_SKIP)" \
+	UIPC_TEST_SKIP_WHY="compares with or preloads into glibc programs" \
+		$(MAKE) O=$(O)-musl CC=musl-gcc SAN= check
+
 valgrind: tests
 	O=$(O) VALGRIND=1 ./test/run-all.sh
 
 clean:
-	rm -rf $(O) build-san
+	rm -rf $(O) $(O)-musl build-san
 
-.PHONY: all lib install clean sanitize valgrind check tests bench demo
+.PHONY: all lib install clean sanitize valgrind check check-musl tests bench demo

@@ -29,7 +29,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <math.h>
 #include <mqueue.h>
 #include <sched.h>
@@ -57,6 +56,7 @@
 #include <unistd.h>
 
 #include "uipc.h"
+#include "../src/compat.h"
 
 #define MAXPROC 8	/* processes in one sample */
 #define MAXIMPL 12	/* implementations in one case */

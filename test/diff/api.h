@@ -17,6 +17,8 @@
 #include <sys/shm.h>
 #include <time.h>
 
+#include "../libc-compat.h"
+
 #ifdef DIFF_KERNEL
 #define X_BACKEND	"kernel"
 #define X_msgget	msgget
