@@ -4,7 +4,7 @@
 #   make bench      the benchmark
 #   make check-musl the tests on a musl-gcc build
 #   make sanitize   the same tests under ASan+UBSan
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (also TMPFILESDIR, PRELOADDIR)
 -include config.mk
 
 VERSION     := $(shell cat VERSION)
@@ -14,13 +14,15 @@ LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 BINDIR      ?= $(PREFIX)/bin
 MANDIR      ?= $(PREFIX)/share/man
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 CC          ?= cc
 O           ?= build
 
 WARN        := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS      ?= -O2 -g
-BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -pthread $(SAN)
-LDLIBS      += -pthread
+# CPPFLAGS and LDFLAGS are the caller's (dpkg-buildflags: fortify, relro)
+BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -pthread $(SAN) $(CPPFLAGS)
+LDLIBS      += $(LDFLAGS) -pthread
 
 ifeq ($(V),1)
 Q :=
@@ -77,6 +79,8 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -d $(DESTDIR)$(TMPFILESDIR)
+	install -m 644 tmpfiles.d/uipc.conf $(DESTDIR)$(TMPFILESDIR)/uipc.conf
 	$(INSTALL_EXTRA)
 
 sanitize:
