@@ -9,8 +9,8 @@
 #  1. the tree's files (git's view: tracked and new, not ignored) are
 #     copied to a scratch directory and built there with
 #     dpkg-buildpackage -us -uc -b, so nothing is written next to the tree;
-#  2. lintian reports no error and no warning (overrides: debian/*.lintian-
-#     overrides, each with its reason);
+#  2. lintian reports no error and no warning on the binary packages and
+#     on the source package (dpkg-source -b); no tag is overridden;
 #  3. the three packages are installed with dpkg --root into an empty root
 #     (their maintainer scripts run outside it, with DPKG_ROOT set, as
 #     the root has no shell: uipc-tools' postinst then makes the root's
@@ -45,6 +45,8 @@ else
 	tar cf - -C "$top" --exclude=./build --exclude='./build-*' . | tar xf - -C "$src"
 fi
 rm -f "$src/config.mk" "$src/config.h"
+(cd "$w" && dpkg-source -b "uipc-$ver") > "$w/source.log" 2>&1
+step "dpkg-source -b (the source package, for lintian)" [ $? -eq 0 ]
 (cd "$src" && DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=2} \
 	dpkg-buildpackage -us -uc -b) > "$w/build.log" 2>&1
 rc=$?
@@ -58,7 +60,8 @@ for p in libuipc0 libuipc-dev uipc-tools; do
 done
 
 # 2. lintian
-lintian --fail-on error,warning --tag-display-limit 0 "$w"/uipc_${ver}_*.changes \
+lintian --fail-on error,warning --tag-display-limit 0 "$w/uipc_$ver.dsc" \
+	"$w"/uipc_${ver}_*.changes \
 	> "$w/lintian.log" 2>&1
 rc=$?
 sed 's/^/#   /' "$w/lintian.log"
