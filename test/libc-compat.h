@@ -22,6 +22,11 @@
 #include <signal.h>
 #include <stddef.h>
 
+/* names[i], or NULL outside the table or where it has no name */
+#define T_NAME_AT(names, i)                                                   \
+	((i) > 0 && (size_t)(i) < sizeof(names) / sizeof((names)[0]) ?        \
+	 (names)[i] : NULL)
+
 static inline const char *strerrorname_np(int e)
 {
 	static const char *const names[] = {
@@ -90,9 +95,7 @@ static inline const char *strerrorname_np(int e)
 		[ENOTRECOVERABLE] = "ENOTRECOVERABLE",
 	};
 
-	if (e <= 0 || (size_t)e >= sizeof(names) / sizeof(names[0]))
-		return NULL;
-	return names[e];
+	return T_NAME_AT(names, e);
 }
 
 static inline const char *sigabbrev_np(int s)
@@ -131,9 +134,7 @@ static inline const char *sigabbrev_np(int s)
 		[SIGSYS] = "SYS",
 	};
 
-	if (s <= 0 || (size_t)s >= sizeof(names) / sizeof(names[0]))
-		return NULL;
-	return names[s];
+	return T_NAME_AT(names, s);
 }
 #endif
 
