@@ -47,7 +47,10 @@ fi
 rm -f "$src/config.mk" "$src/config.h"
 (cd "$w" && dpkg-source -b "uipc-$ver") > "$w/source.log" 2>&1
 step "dpkg-source -b (the source package, for lintian)" [ $? -eq 0 ]
-(cd "$src" && DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=2} \
+# a Debian build: no compiler, build directory or make flags of a caller
+# (make check-musl runs this with CC=musl-gcc in the environment)
+(cd "$src" && env -u CC -u O -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=2}" \
 	dpkg-buildpackage -us -uc -b) > "$w/build.log" 2>&1
 rc=$?
 step "dpkg-buildpackage -us -uc -b" [ $rc -eq 0 ]
