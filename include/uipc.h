@@ -120,6 +120,13 @@ int uipc_rmid_stale(int type, int id);
 int uipc_set_readonly(int mode);
 
 /* Extension: the library's version, "MAJOR.MINOR.PATCH". */
+/*
+ * uipc_namespace - can the namespace ($UIPC_ROOT) be used?  0, with its
+ * directory in @buf; or -1 with errno, and in @buf one line that says why
+ * not (which directory, and what is wrong with it).  @buf may be NULL.
+ */
+int uipc_namespace(char *buf, size_t len);
+
 const char *uipc_version(void);
 
 #ifdef __cplusplus

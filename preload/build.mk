@@ -16,12 +16,14 @@ PRELOAD_PROGS := $(patsubst preload/progs/%.c,$(O)/preload/progs/%,$(wildcard pr
 all: $(PRELOAD_SO) $(PRELOAD_RUN)
 CHECK_DEPS += $(PRELOAD_SO) $(PRELOAD_RUN) $(PRELOAD_PROGS)
 
-$(PRELOAD_SO): preload/preload.c preload/preload.map $(LIB_A) include/uipc.h
+PRELOAD_SRC := $(wildcard preload/*.c)
+
+$(PRELOAD_SO): $(PRELOAD_SRC) preload/shim.h preload/semctl_arg.h preload/preload.map $(LIB_A) include/uipc.h
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared \
 		-Wl,--version-script=preload/preload.map -Wl,-z,defs \
-		-o $@ preload/preload.c $(LIB_A) $(LDLIBS)
+		-o $@ $(PRELOAD_SRC) $(LIB_A) $(LDLIBS)
 
 $(PRELOAD_RUN): preload/uipc-run.in VERSION
 	$(call msg,GEN,$@)
@@ -39,3 +41,37 @@ INSTALL_EXTRA += install -d $(DESTDIR)$(PRELOADDIR) $(DESTDIR)$(BINDIR) $(DESTDI
 	install -m 644 $(PRELOAD_SO) $(DESTDIR)$(PRELOADDIR)/; \
 	install -m 755 $(PRELOAD_RUN) $(DESTDIR)$(BINDIR)/; \
 	install -m 644 man/man1/uipc-run.1 $(DESTDIR)$(MANDIR)/man1/;
+
+# Libraries dlcheck opens (preload/test-deepbind.sh).  libdeep twice: bound
+# at load time with RELRO, and lazily; libown needs libfake, which defines
+# msgget; libloader finds sub/libplugin.so only through its DT_RUNPATH.
+DL_DIR  := $(O)/preload/progs/dl
+DL_LIBS := $(DL_DIR)/libdeep-now.so $(DL_DIR)/libdeep-lazy.so \
+	$(DL_DIR)/libfake.so $(DL_DIR)/libown.so $(DL_DIR)/libloader.so \
+	$(DL_DIR)/sub/libplugin.so
+DL_CC    = $(CC) $(filter-out -fsanitize=%,$(BASE_CFLAGS) $(CFLAGS)) -fPIC -shared
+CHECK_DEPS += $(DL_LIBS)
+
+$(DL_DIR)/libdeep-now.so: preload/progs/dl/deep.c
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(DL_CC) -Wl,-z,now,-z,relro -o $@ $<
+$(DL_DIR)/libdeep-lazy.so: preload/progs/dl/deep.c
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(DL_CC) -Wl,-z,lazy -o $@ $<
+$(DL_DIR)/libown.so: preload/progs/dl/own.c $(DL_DIR)/libfake.so
+	$(call msg,LD,$@)
+	$(Q)$(DL_CC) -o $@ $< -L$(DL_DIR) -lfake -Wl,--enable-new-dtags,-rpath,'$$ORIGIN'
+$(DL_DIR)/libloader.so: preload/progs/dl/loader.c
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(DL_CC) -o $@ $< -Wl,--enable-new-dtags,-rpath,'$$ORIGIN/sub'
+$(DL_DIR)/sub/libplugin.so: preload/progs/dl/plugin.c
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(DL_CC) -o $@ $<
+$(DL_DIR)/lib%.so: preload/progs/dl/%.c
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(DL_CC) -o $@ $<

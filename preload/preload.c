@@ -27,6 +27,8 @@
 #include <stdarg.h>
 #include <uipc.h>
 
+#include "semctl_arg.h"
+
 /* semctl(2): the caller defines union semun; so do we. */
 union semun {
 	int val;
@@ -76,20 +78,10 @@ int semctl(int semid, int semnum, int cmd, ...)
 	union semun arg = { .buf = NULL };
 	va_list ap;
 
-	switch (cmd) {
-	case SETVAL:
-	case GETALL:
-	case SETALL:
-	case IPC_STAT:
-	case IPC_SET:
-	case SEM_STAT:
-	case SEM_STAT_ANY:
-	case IPC_INFO:
-	case SEM_INFO:
+	if (semctl_takes_arg(cmd)) {
 		va_start(ap, cmd);
 		arg = va_arg(ap, union semun);
 		va_end(ap);
-		break;
 	}
 	return uipc_semctl(semid, semnum, cmd, arg);
 }

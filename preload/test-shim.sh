@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # test-shim.sh - libuipc-preload.so exports the twelve SysV names and
-# nothing else; uipc-run's options, errors and environment.
+# only the few others it needs (dlopen for RTLD_DEEPBIND libraries, the
+# signal calls for the system-call trap); uipc-run's options, errors and
+# environment.
 . "$(dirname "$0")/../tools/tcommon.sh"
 
 S=$B/preload/libuipc-preload.so
@@ -11,8 +13,12 @@ R=$B/preload/uipc-run
 nm -D --defined-only "$S" | awk '$2 ~ /[TtWwDd]/ { print $3 }' | sed 's/@.*//' |
 	sort > "$T/syms"
 printf '%s\n' msgctl msgget msgrcv msgsnd semctl semget semop semtimedop \
-	shmat shmctl shmdt shmget > "$T/want"
-check "the shim exports exactly the twelve SysV calls" "$T/want" "$T/syms"
+	shmat shmctl shmdt shmget \
+	dlopen \
+	__sysv_signal bsd_signal pthread_sigmask sigaction signal sigprocmask \
+	sysv_signal | sort > "$T/want"
+check "the shim exports the twelve SysV calls, dlopen and the signal calls" \
+	"$T/want" "$T/syms"
 
 "$R" --help > "$T/out" 2>&1 && grep -q '^ uipc-run \[options\] <program>' "$T/out" &&
 	ok "uipc-run --help" || not_ok "uipc-run --help"
@@ -42,6 +48,14 @@ out=$(LD_PRELOAD=libfoo-that-is-not-there.so "$R" --root rel sh -c \
 	not_ok "uipc-run --root rel: got '$out'"
 out=$("$R" --root=/x -- sh -c 'echo "$UIPC_ROOT"')
 [ "$out" = /x ] && ok "uipc-run --root=DIR --" || not_ok "uipc-run --root=DIR -- (got '$out')"
+out=$(UIPC_SYSCALLS= "$R" -s sh -c 'echo "$UIPC_SYSCALLS"')
+[ "$out" = 1 ] && ok "uipc-run -s sets UIPC_SYSCALLS=1" || not_ok "uipc-run -s (got '$out')"
+out=$(UIPC_SYSCALLS= "$R" --syscalls --root=/x sh -c 'echo "$UIPC_SYSCALLS $UIPC_ROOT"')
+[ "$out" = "1 /x" ] && ok "uipc-run --syscalls --root=DIR" ||
+	not_ok "uipc-run --syscalls --root=DIR (got '$out')"
+out=$(UIPC_SYSCALLS= "$R" sh -c 'echo "[$UIPC_SYSCALLS]"')
+[ "$out" = "[]" ] && ok "uipc-run without --syscalls leaves UIPC_SYSCALLS unset" ||
+	not_ok "uipc-run without --syscalls (got '$out')"
 out=$(UIPC_ROOT=/keep "$R" sh -c 'echo "$UIPC_ROOT"')
 [ "$out" = /keep ] && ok "uipc-run leaves UIPC_ROOT alone without --root" ||
 	not_ok "uipc-run without --root changed UIPC_ROOT to '$out'"

@@ -20,7 +20,7 @@ echo "kernel objects: $(ipcs | grep -c "^0x")"
 echo "uipcs: $($U | grep -c "^0x")"
 $U -m -b | awk "/^0x/ { print \"segment:\", \$4, \$5 }"
 $U -s | awk "/^0x/ { print \"set:\", \$4, \$5 }"
-ls "$UIPC_ROOT" | sed "s/\.[0-9]*$//" | grep -v "^uipc\." | sort | tr "\n" " "; echo
+ls "$UIPC_ROOT" | grep -E "^(msg|sem|shm)\.[0-9]+$" | sed "s/\.[0-9]*$//" | sort | tr "\n" " "; echo
 key=$($U -q | awk "/^0x/ { print \$1 }")
 $R ipcrm -Q "$key" && echo "ipcrm -Q by key: ok"
 $R ipcrm -a && echo "ipcrm -a: ok"

@@ -168,6 +168,17 @@ UIPC_API int uipc_set_readonly(int mode)
 	return (int)ret(ns_set_readonly(mode));
 }
 
+UIPC_API int uipc_namespace(char *buf, size_t len)
+{
+	char tmp[1];
+
+	if (!buf || !len) {
+		buf = tmp;
+		len = sizeof(tmp);
+	}
+	return (int)ret(ns_status(buf, len));
+}
+
 UIPC_API const char *uipc_version(void)
 {
 	ns_call_begin();

@@ -101,19 +101,12 @@ UIPC_API int uipc_users(int type, int id, struct uipc_user *buf, int n)
 	return l.count;
 }
 
-/* Under the registry and object locks: still stale?  Then remove it. */
+/* Under the object lock: still stale?  Then remove it. */
 static int rmid_stale(struct obj *o)
 {
-	struct ns *ns = ns_get();
 	struct ulist l = { 0 };
-	struct jctx rjc;
-	int err;
+	int err = 0;
 
-	if (IS_ERR(ns))
-		return PTR_ERR(ns);
-	err = ns_reg_lock(ns, o->type, &rjc);
-	if (err)
-		return err;
 	ipc_obj_lock(o);
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 		err = -EINVAL;
@@ -124,13 +117,12 @@ static int rmid_stale(struct obj *o)
 		} else {
 			if (o->type == UIPC_T_MSG)
 				msq_rmid_locked(o);	/* closes the ring */
-			ipc_remove_locked(ns, &rjc, o);
+			ipc_remove_locked(o);
 		}
 	}
 	ipc_obj_unlock(o);
 	if (!err)
 		ipc_unlink(o);
-	ns_reg_unlock(ns, o->type, &rjc);
 	return err;
 }
 

@@ -123,13 +123,14 @@ void lim_quick(struct uipc_limits *out);
 int lim_get_type(struct uipc_limits *out, int type);
 const struct uipc_limits *lim_cached(void);
 
-/* ---- ns.c: the namespace directory and the registry ---- */
+/* ---- ns.c: the namespace directory and its names ---- */
 struct ns {
 	int dirfd;
-	struct uipc_reg *reg;
-	size_t reg_size;
+	bool empty;			/* read-only mode, no directory */
+	bool tmpfs;			/* on tmpfs or ramfs */
 	dev_t dev;
 	ino_t ino;
+	uid_t owner;			/* the directory's */
 	char root[4096];
 };
 int ns_dir(struct ns *ns);
@@ -151,6 +152,7 @@ static inline void ns_call_begin(void)
  */
 extern int ns_ro;
 int ns_set_readonly(int mode);
+int ns_status(char *buf, size_t len);
 /* UIPC_READONLY: this process only observes (modifying calls: EROFS) */
 static inline bool ipc_readonly(void) { return READ_ONCE(ns_ro) == UIPC_READONLY; }
 /* either mode: the reading calls take no lock and repair nothing */
@@ -159,12 +161,29 @@ static inline bool ipc_quiet_reads(void) { return READ_ONCE(ns_ro) != 0; }
 extern const char *const ns_type_name[UIPC_NTYPES];
 struct ns *ns_get(void);
 void ns_obj_name(char *buf, size_t len, int type, int id);
-struct uipc_reg_ent *ns_ents(struct ns *ns, int type);
-int ns_reg_lock(struct ns *ns, int type, struct jctx *jc);
-void ns_reg_unlock(struct ns *ns, int type, struct jctx *jc);
-int ns_alloc_id(struct ns *ns, int type, struct jctx *jc, int32_t key,
-		struct uipc_reg_ent **entp);
-void ns_free_idx(struct ns *ns, int type, struct jctx *jc, int idx);
+int ns_idx_read(struct ns *ns, int type, int idx, int *id, uint64_t *usage,
+		uid_t *uid);
+int ns_key_read(struct ns *ns, int type, int32_t key, int *id, uint64_t *extra,
+		uid_t *uid);
+uid_t ns_key_owner(struct ns *ns, int type, int32_t key);
+int ns_key_claim(struct ns *ns, int type, int32_t key, int id, uint64_t extra);
+int ns_key_drop(struct ns *ns, int type, int32_t key, int id);
+int ns_idx_drop(struct ns *ns, int type, int id);
+int ns_idx_retarget(struct ns *ns, int type, int id, int nid, uint64_t usage);
+int ns_scan(struct ns *ns, int type,
+	    int (*fn)(void *arg, int idx, int id, uint64_t usage, uid_t uid),
+	    void *arg);
+int ns_count(struct ns *ns, int type, uint32_t *in_use, uint64_t *used,
+	     int *max_idx);
+uint64_t ns_names_at_most(struct ns *ns);
+int ns_alloc_id(struct ns *ns, int type, uint32_t in_use, uint64_t usage);
+int ns_unlink(struct ns *ns, int type, int id);
+bool ns_stale(struct ns *ns, int type, int id);
+bool ns_orphan(struct ns *ns, const char *name, int id);
+void ns_names_lock(struct ns *ns);
+void ns_names_unlock(void);
+int ns_scan_names(struct ns *ns, int type, char kind,
+		  int (*fn)(void *arg, const char *name), void *arg);
 static inline int ipc_idx(int id) { return id % UIPC_SEQ_MULT; }
 
 /* ---- ipc.c: the common object layer ---- */
@@ -208,6 +227,9 @@ struct obj {
 	} u;
 	void *priv;			/* per-type private state */
 	bool view;			/* a private copy (ipc_view()) */
+	uid_t fuid;			/* the file's owner when mapped */
+	int32_t key;			/* its key when mapped (its name) */
+	bool key_ok;			/* found through that key's name */
 	bool counted;			/* we added to hdr->mappers */
 	bool keep_memory;		/* removal must not punch it out */
 	int guard;			/* our SIGBUS guard entry, -1: none */
@@ -236,7 +258,7 @@ struct ipc_ops {
 	int (*init)(struct obj *o, const struct ipc_params *p);
 	/* checks on an existing object before the permission check */
 	int (*more_checks)(struct obj *o, const struct ipc_params *p);
-	/* registry usage a new object adds (semaphores, pages) */
+	/* usage a new object adds to the limits (semaphores, pages) */
 	uint64_t (*usage)(const struct ipc_params *p);
 	/* check limits on usage before creating; -ENOSPC etc. */
 	int (*check_usage)(uint64_t used, const struct ipc_params *p,
@@ -246,7 +268,7 @@ struct ipc_ops {
 	/* repair after taking the lock over from a dead holder (and after
 	 * the journal's rollback); NULL: nothing beyond the rollback */
 	void (*repair)(struct obj *o);
-	/* usage an existing object holds in the registry */
+	/* usage an existing object holds (semaphores, pages) */
 	uint64_t (*held_usage)(struct obj *o);
 	/* the data area is reserved as it is used, not at creation */
 	bool lazy_data;
@@ -268,9 +290,10 @@ int ipcperms(const struct uipc_perm *perm, int flag);
 bool ipc_is_owner(const struct uipc_perm *perm);
 bool ipc_capable(void);
 bool ipc_capable_init(void);
+int ipc_rmid_broken(int type, int id, int err);
 int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 		    void (*after)(struct obj *));
-void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o);
+void ipc_remove_locked(struct obj *o);
 void ipc_unlink(struct obj *o);
 int ipc_set_perm(struct obj *o, const struct ipc_perm *in);
 void ipc_set_done(struct obj *o);
@@ -278,7 +301,7 @@ void ipc_fill_perm(const struct uipc_hdr *h, struct ipc_perm *out);
 int ipc_stat_index(int type, int idx, bool any, struct obj **op);
 int ipc_stat_get(int type, int idx, bool by_id, bool any, struct obj **op);
 int ipc_max_idx(int type);
-int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used);
+int ipc_counts(int type, uint32_t *in_use, uint64_t *used);
 int ipc_ptr_ok(const void *p);
 int ipc_guard_add(void *p, size_t len);
 void ipc_lend_tail(struct obj *o, size_t from);

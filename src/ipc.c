@@ -8,9 +8,11 @@
  * come in the kernel's order (ipcget_public): EEXIST for IPC_CREAT |
  * IPC_EXCL on an existing key, then the type's own checks (more_checks),
  * then the permission check (ipcperms).  A new object appears under its
- * key only when it is completely built: its file is made without a name,
- * initialised, and linked into the namespace in one step, after which the
- * registry entry becomes LIVE.  Permissions follow ipcperms(): the owner
+ * key only when it is completely built: its index is named, its file made
+ * without a name, initialised and linked in (state NEW: found by nobody),
+ * its key named, and only then is it LIVE (ns.c has the names).  A get
+ * that finds a key naming a NEW object waits while its creator lives.
+ * Permissions follow ipcperms(): the owner
  * or creator uses the owner bits, a member of the owner's or creator's
  * group the group bits, others the other bits; euid 0 passes every check
  * (our stand-in for CAP_IPC_OWNER).
@@ -210,9 +212,11 @@ void ipc_lend_tail(struct obj *o, size_t from)
 }
 
 static void view_free(struct obj *v);
+static void kcache_forget(struct obj *o);
 
 static void obj_unmap(struct obj *o)
 {
+	kcache_forget(o);
 	if (o->counted)
 		fetch_sub(&o->hdr->mappers, 1);
 	if (o->cached_view)
@@ -322,30 +326,33 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 		obj_unmap(o);
 		return ERR_PTR(err);
 	}
+	o->key = READ_ONCE(o->hdr->perm.key);
 	return o;
 }
 
-/* Does the registry know @id as a live object?  (A stray file is not one.) */
-static bool obj_registered(int type, int id)
-{
-	struct ns *ns = ns_get();
-	struct uipc_reg_ent *e;
-
-	if (IS_ERR(ns))
-		return true;	/* let obj_open() report the namespace error */
-	e = &ns_ents(ns, type)[ipc_idx(id)];
-	return READ_ONCE(e->state) == UIPC_E_LIVE && READ_ONCE(e->id) == id;
-}
-
+/*
+ * obj_open - map the file of object @id.  Only the object that the index
+ * name <t>.i<idx> names is @id; a file whose owner is not the index
+ * name's (nor is the name root's) was made up by someone else and is not
+ * @id either (docs/security.md).
+ */
 static struct obj *obj_open(int type, int id)
 {
 	struct ns *ns = ns_get();
 	char name[64];
+	struct stat st;
 	struct obj *o;
-	int fd;
+	uint64_t usage;
+	uid_t luid;
+	int fd, nid, err;
 
 	if (IS_ERR(ns))
 		return (struct obj *)ns;
+	err = ns_idx_read(ns, type, ipc_idx(id), &nid, &usage, &luid);
+	if (err == -ENOENT || err == -EUCLEAN || (!err && nid != id))
+		return ERR_PTR(-EINVAL);
+	if (err)
+		return ERR_PTR(err);
 	ns_obj_name(name, sizeof(name), type, id);
 	fd = openat(ns_dir(ns), name, (ipc_readonly() ? O_RDONLY : O_RDWR) |
 		    O_NOFOLLOW | O_CLOEXEC);
@@ -353,11 +360,17 @@ static struct obj *obj_open(int type, int id)
 		if (errno == ENOENT)
 			return ERR_PTR(-EINVAL);
 		if (errno == ELOOP)
-			return ERR_PTR(UIPC_CORRUPT);
+			return ERR_PTR(-EINVAL);
 		return ERR_PTR(-errno);
+	}
+	if (fstat(fd, &st) < 0 || (luid != 0 && luid != st.st_uid)) {
+		close(fd);
+		return ERR_PTR(-EINVAL);
 	}
 	o = obj_map_fd(fd, type, id);
 	close(fd);
+	if (!IS_ERR(o))
+		o->fuid = st.st_uid;
 	return o;
 }
 
@@ -381,10 +394,55 @@ static struct obj *cache_find(int type, int id)
 	return o;
 }
 
+/*
+ * The objects this process found through their key's name, by key: a get
+ * of a key whose object is here and still LIVE under that key needs no
+ * look at the name (no system call).  That is safe because a key's name
+ * that names a live object cannot change while the object lives (only
+ * its owner removes it, at removal, which marks the object REMOVED first;
+ * a segment removed while attached drops its key in the header first).
+ * Only a key verified through its name goes in (key_ok), never one read
+ * from a header, which a writer of the object could forge.  Entries go
+ * with the object (cache_unlink()).  Under cache_mu once threaded.
+ */
+#define KCACHE		64
+
+static struct obj *kcache[UIPC_NTYPES][KCACHE];
+
+static unsigned kc_slot(int32_t key)
+{
+	return ((uint32_t)key * 2654435761u) >> 26;	/* 6 bits */
+}
+
+static void kcache_put(struct obj *o, int32_t key)
+{
+	o->key_ok = true;
+	o->key = key;
+	kcache[o->type][kc_slot(key)] = o;
+}
+
+/* Remember @o as found through @key, if it is still the cached @o. */
+static void kcache_note(struct obj *o, int32_t key)
+{
+	if (threaded())
+		pthread_mutex_lock(&cache_mu);
+	if (cache_find(o->type, o->id) == o)
+		kcache_put(o, key);
+	if (threaded())
+		pthread_mutex_unlock(&cache_mu);
+}
+
+static void kcache_forget(struct obj *o)
+{
+	if (o->key_ok && kcache[o->type][kc_slot(o->key)] == o)
+		kcache[o->type][kc_slot(o->key)] = NULL;
+}
+
 static void cache_unlink(struct obj *o)
 {
 	struct obj **pp = &cache[o->type][(unsigned)o->id % CACHE_BUCKETS];
 
+	kcache_forget(o);
 	while (*pp && *pp != o)
 		pp = &(*pp)->next;
 	if (*pp) {
@@ -425,7 +483,7 @@ struct obj *ipc_obj_get(int type, int id)
 		o->next = NULL;
 	}
 	cache_sweep();
-	o = obj_registered(type, id) ? obj_open(type, id) : ERR_PTR(-EINVAL);
+	o = obj_open(type, id);
 	if (!IS_ERR(o)) {
 		if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 			obj_unmap(o);
@@ -699,6 +757,7 @@ static void ipc_sync_file(struct obj *o)
 {
 	struct ns *ns = ns_get();
 	char name[64];
+	struct stat st;
 	int fd;
 
 	if (IS_ERR(ns))
@@ -716,6 +775,22 @@ static void ipc_sync_file(struct obj *o)
 	}
 	file_acl(fd, READ_ONCE(o->hdr->perm.uid), READ_ONCE(o->hdr->perm.cuid),
 		 file_mode(READ_ONCE(o->hdr->perm.mode)));
+	if (fstat(fd, &st) == 0 && st.st_uid != o->fuid) {
+		/* the file was given away: its names go with it */
+		char nm[64];
+
+		snprintf(nm, sizeof(nm), "%s.i%d", ns_type_name[o->type],
+			 ipc_idx(o->id));
+		fchownat(ns_dir(ns), nm, st.st_uid, (gid_t)-1,
+			 AT_SYMLINK_NOFOLLOW);
+		if (o->key != IPC_PRIVATE) {
+			snprintf(nm, sizeof(nm), "%s.k%08x",
+				 ns_type_name[o->type], (uint32_t)o->key);
+			fchownat(ns_dir(ns), nm, st.st_uid, (gid_t)-1,
+				 AT_SYMLINK_NOFOLLOW);
+		}
+		o->fuid = st.st_uid;
+	}
 	close(fd);
 }
 
@@ -755,37 +830,40 @@ void ipc_set_done(struct obj *o)
 	ipc_sync_file(o);
 }
 
-static int ipc_reg_usage_sub(struct ns *ns, int type, struct jctx *rjc,
-			     uint64_t n)
-{
-	struct uipc_reg_type *rt = &ns->reg->t[type];
-	uint64_t used = READ_ONCE(rt->used);
-
-	jw64(rjc, &rt->used, used > n ? used - n : 0);
-	return 0;
-}
-
 /*
- * ipc_remove_locked - take @o out of the namespace: mark it removed and
- * free its index.  Called with the registry and the object locked.  The
- * caller unlinks the file after unlocking (ipc_unlink()).
+ * ipc_remove_locked - take @o out of the namespace: mark it removed.
+ * Called with the object locked.  The caller removes its names after
+ * unlocking (ipc_unlink()).
  */
-void ipc_remove_locked(struct ns *ns, struct jctx *rjc, struct obj *o)
+void ipc_remove_locked(struct obj *o)
 {
-	const struct ipc_ops *ops = ipc_ops_of(o->type);
-
 	store_release(&o->hdr->state, UIPC_S_REMOVED);
-	ns_free_idx(ns, o->type, rjc, ipc_idx(o->id));
-	ipc_reg_usage_sub(ns, o->type, rjc,
-			  ops->held_usage ? ops->held_usage(o) : 0);
 }
 
 /*
- * ipc_unlink - delete a removed object's file.  Called with the registry
- * locked, so that a crash cannot leave a file the registry has forgotten.
- * The memory past the header goes at once (hole punched), even while
- * other processes still have the file mapped in their caches; when no
- * other process can have it mapped, unlinking and unmapping free it all.
+ * ipc_drop_names - remove the names of object @id of @type (key @key, or
+ * IPC_PRIVATE): the key's first, so that no get finds it; then the
+ * index, then the file.  Each name goes only if it still names @id.  A
+ * remover that dies half way leaves names that name nothing, which the
+ * next user of the key removes (ipcget), or a removed file under no
+ * index, which the next creator of that id removes (obj_file_create).
+ * Nobody but the remover removes an index name whose file is there.
+ */
+static void ipc_drop_names(struct ns *ns, int type, int id, int32_t key)
+{
+	ns_names_lock(ns);
+	if (key != IPC_PRIVATE)
+		ns_key_drop(ns, type, key, id);
+	ns_idx_drop(ns, type, id);
+	ns_unlink(ns, type, id);
+	ns_names_unlock();
+}
+
+/*
+ * ipc_unlink - delete a removed object's names.  The memory past the
+ * header goes at once (hole punched), even while other processes still
+ * have the file mapped in their caches; when no other process can have
+ * it mapped, unlinking and unmapping free it all.
  */
 void ipc_unlink(struct obj *o)
 {
@@ -812,7 +890,7 @@ void ipc_unlink(struct obj *o)
 			close(fd);
 		}
 	}
-	unlinkat(ns_dir(ns), name, 0);
+	ipc_drop_names(ns, o->type, o->id, o->key);
 }
 
 /*
@@ -825,29 +903,73 @@ void ipc_unlink(struct obj *o)
 int ipc_rmid_common(struct obj *o, void (*locked)(struct obj *),
 		    void (*after)(struct obj *))
 {
-	struct ns *ns = ns_get();
-	struct jctx rjc;
-	int err;
-
-	if (IS_ERR(ns))
-		return PTR_ERR(ns);
-	err = ns_reg_lock(ns, o->type, &rjc);
-	if (err)
-		return err;
 	ipc_obj_lock(o);
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 		ipc_obj_unlock(o);
-		ns_reg_unlock(ns, o->type, &rjc);
 		return -EIDRM;
 	}
 	if (locked)
 		locked(o);
-	ipc_remove_locked(ns, &rjc, o);
+	ipc_remove_locked(o);
 	ipc_obj_unlock(o);
 	ipc_unlink(o);
-	ns_reg_unlock(ns, o->type, &rjc);
 	if (after)
 		after(o);
+	return 0;
+}
+
+struct key_of {
+	struct ns *ns;
+	int type, id;
+};
+
+/* Drop key name @name if it names object ka->id. */
+static int drop_key_of(struct key_of *ka, const char *name)
+{
+	unsigned long key;
+	char *end;
+
+	key = strtoul(name + strlen(ns_type_name[ka->type]) + 2, &end, 16);
+	if (*end || key > UINT32_MAX)
+		return 0;
+	ns_key_drop(ka->ns, ka->type, (int32_t)key, ka->id);
+	return 0;
+}
+
+/*
+ * ipc_rmid_broken - IPC_RMID of an object whose file is corrupt or
+ * truncated (@err: what looking it up gave).  Its header cannot be
+ * believed, so its file's owner stands for its owner and creator: that
+ * user, the namespace's owner and root may remove it, and then its names
+ * go (the key's found by their target), so that its key and id are free
+ * again.  Others get -EPERM.  Any other @err is returned as it is.
+ */
+int ipc_rmid_broken(int type, int id, int err)
+{
+	struct ns *ns = ns_get();
+	char name[64];
+	struct stat st;
+	uint64_t usage;
+	uid_t luid, me = proc_euid();
+	int nid;
+
+	if (err != -EUCLEAN || IS_ERR(ns))
+		return err;
+	if (ns_idx_read(ns, type, ipc_idx(id), &nid, &usage, &luid) || nid != id)
+		return -EINVAL;
+	ns_obj_name(name, sizeof(name), type, id);
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -EINVAL;
+	if (luid != 0 && luid != st.st_uid)
+		return -EINVAL;	/* a made-up index name: not an object */
+	if (me != 0 && me != st.st_uid && me != ns->owner)
+		return -EPERM;
+	ns_names_lock(ns);
+	ns_scan_names(ns, type, 'k', (int (*)(void *, const char *))drop_key_of,
+		      &(struct key_of){ ns, type, id });
+	ns_idx_drop(ns, type, id);
+	ns_unlink(ns, type, id);
+	ns_names_unlock();
 	return 0;
 }
 
@@ -877,23 +999,86 @@ int ipc_reserve(struct obj *o, uint64_t off, uint64_t len)
 
 
 
-/* Create object file @name, replacing an orphan; a descriptor or -errno. */
-static int obj_file_create(int dirfd, const char *name)
+/* Remove file @name (of object @id) if it is a dead one's leftover. */
+static void obj_clear_orphan(struct ns *ns, const char *name, int id)
 {
-	for (int tries = 0;; tries++) {
-		int fd = openat(dirfd, name, O_CREAT | O_EXCL | O_RDWR |
-				O_NOFOLLOW | O_CLOEXEC, 0600);
-
-		if (fd >= 0 || errno != EEXIST || tries)
-			return fd >= 0 ? fd : -errno;
-		unlinkat(dirfd, name, 0);
-	}
+	ns_names_lock(ns);
+	if (ns_orphan(ns, name, id))
+		unlinkat(ns_dir(ns), name, 0);
+	ns_names_unlock();
 }
 
 /*
- * Build a new object's file, <type>.<id>.
- * Called with the registry locked and the entry RESERVED.  On success the
- * object is mapped and in the cache.
+ * Create object file @name; a descriptor or -errno.  A name still there
+ * is a leftover of a removal that died half way, or a name another user
+ * made up: -EEXIST, and the caller takes another id.
+ */
+static int obj_file_create(struct ns *ns, const char *name, int id)
+{
+	for (int tries = 0;; tries++) {
+		int fd = openat(ns_dir(ns), name, O_CREAT | O_EXCL | O_RDWR |
+				O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		if (fd >= 0 || errno != EEXIST || tries ||
+		    !ns_orphan(ns, name, id))
+			return fd >= 0 ? fd : -errno;
+		obj_clear_orphan(ns, name, id);
+	}
+}
+
+
+/*
+ * A new object's file, made without a name (O_TMPFILE) where the file
+ * system can, so that it appears under its name only once it is built
+ * (obj_publish()): a creator killed while building it leaves nothing.
+ * Elsewhere it is made under its name at once (*@named).
+ */
+static int obj_file_new(struct ns *ns, const char *name, int id, bool *named)
+{
+	int fd = openat(ns_dir(ns), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	*named = false;
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	*named = true;
+	return obj_file_create(ns, name, id);
+}
+
+/*
+ * Give the unnamed file @fd its @name.  Linking a descriptor needs
+ * CAP_DAC_READ_SEARCH on older kernels: else the /proc path does it.
+ * -EEXIST if the name is somebody's.
+ */
+static int obj_publish(struct ns *ns, int fd, const char *name, int id)
+{
+	char path[64];
+	int r;
+
+	for (int tries = 0;; tries++) {
+		r = linkat(fd, "", ns_dir(ns), name, AT_EMPTY_PATH);
+		if (r < 0 && (errno == ENOENT || errno == EPERM ||
+			      errno == EINVAL)) {
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			r = linkat(AT_FDCWD, path, ns_dir(ns), name,
+				   AT_SYMLINK_FOLLOW);
+		}
+		if (r == 0)
+			return 0;
+		r = -errno;
+		if (r != -EEXIST || tries || !ns_orphan(ns, name, id))
+			return r == -ENOSPC ? -ENOMEM : r;
+		obj_clear_orphan(ns, name, id);
+	}
+}
+
+
+/*
+ * Build a new object's file, <type>.<id>, whose index name we hold.  It
+ * is left in state NEW (found by nobody: a lookup by id wants LIVE, one
+ * by key waits for it); on success the object is mapped and in the
+ * cache.
  */
 static int obj_create(struct ns *ns, int type, int id,
 		      const struct ipc_params *p)
@@ -903,6 +1088,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	size_t body, jsize, data, off_body, size;
 	char name[64];
 	struct uipc_hdr *h;
+	bool named;
 	struct obj *o;
 	int fd, err;
 	void *m;
@@ -919,13 +1105,13 @@ static int obj_create(struct ns *ns, int type, int id,
 		return -ENOMEM;
 
 	/*
-	 * The file gets its final name at once: nobody opens it before the
-	 * registry entry, RESERVED until we return, says LIVE, and a crash
-	 * leaves a RESERVED entry whose file the registry repair deletes.
-	 * A name still there is an orphan of a creator that died.
+	 * The file gets its name once built (obj_publish()), in state NEW:
+	 * nobody uses it before it is LIVE, and a creator that dies after
+	 * naming it leaves a NEW file that the next one to come across it
+	 * removes.
 	 */
 	ns_obj_name(name, sizeof(name), type, id);
-	fd = obj_file_create(ns_dir(ns), name);
+	fd = obj_file_new(ns, name, id, &named);
 	if (fd < 0)
 		return fd == -ENOSPC ? -ENOMEM : fd;
 	/*
@@ -956,7 +1142,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	h->version = UIPC_FORMAT_VERSION;
 	h->type = type;
 	h->hdr_size = sizeof(*h);
-	h->state = UIPC_S_LIVE;
+	h->state = UIPC_S_NEW;
 	h->file_size = size;
 	h->id = id;
 	h->body_off = off_body;
@@ -986,6 +1172,8 @@ static int obj_create(struct ns *ns, int type, int id,
 	o->size = size;
 	o->hdr = h;
 	o->counted = true;
+	o->fuid = proc_euid();
+	o->key = p->key;
 	o->guard = ipc_guard_add(m, size);
 	err = jn_init(&o->jc, m, size, h->journal_off, h->journal_size);
 	if (!err)
@@ -997,6 +1185,11 @@ static int obj_create(struct ns *ns, int type, int id,
 	if (fchmod(fd, file_mode(h->perm.mode)) < 0) {
 		err = -errno;
 		goto fail_obj;
+	}
+	if (!named) {
+		err = obj_publish(ns, fd, name, id);
+		if (err)
+			goto fail_obj;
 	}
 	close(fd);
 	pthread_once(&cache_once, cache_init);
@@ -1010,81 +1203,206 @@ static int obj_create(struct ns *ns, int type, int id,
 fail_obj:
 	obj_unmap(o);
 fail_fd:
-	unlinkat(ns_dir(ns), name, 0);
+	if (named)
+		unlinkat(ns_dir(ns), name, 0);
 	close(fd);
 	return err;
 }
 
-/* May another object of @type with @p be created within limits @lim? */
-static int within_limits(int type, struct uipc_reg_type *rt,
-			 const struct ipc_params *p,
-			 const struct uipc_limits *lim)
+/* Forget a NEW object we made: out of the cache, unmapped, unnamed. */
+static void obj_abandon(struct ns *ns, struct obj *o)
+{
+	int type = o->type, id = o->id;
+
+	if (threaded())
+		pthread_mutex_lock(&cache_mu);
+	cache_unlink(o);
+	if (threaded())
+		pthread_mutex_unlock(&cache_mu);
+	store_release(&o->hdr->state, UIPC_S_REMOVED);
+	obj_unmap(o);
+	ns_names_lock(ns);
+	ns_idx_drop(ns, type, id);
+	ns_unlink(ns, type, id);
+	ns_names_unlock();
+}
+
+/* Bytes a get needs from a key's name: nsems of a set, size of a segment. */
+static uint64_t key_extra(int type, const struct ipc_params *p)
+{
+	return type == UIPC_T_SEM ? (uint64_t)p->u.nsems :
+	       type == UIPC_T_SHM ? (uint64_t)p->u.size : 0;
+}
+
+/* more_checks from the key's name, for an object we cannot open. */
+static int extra_checks(int type, const struct ipc_params *p, uint64_t extra)
+{
+	if (type == UIPC_T_SEM && (uint64_t)p->u.nsems > extra)
+		return -EINVAL;
+	if (type == UIPC_T_SHM && (uint64_t)p->u.size > extra)
+		return -EINVAL;
+	return 0;
+}
+
+static unsigned long mni_of(int type, const struct uipc_limits *lim)
+{
+	unsigned long mni = type == UIPC_T_MSG ? (unsigned long)lim->msgmni :
+			    type == UIPC_T_SEM ? (unsigned long)lim->semmni :
+			    lim->shmmni;
+
+	return mni > UIPC_IPCMNI ? UIPC_IPCMNI : mni;
+}
+
+/* The most usage one object of @type may hold under @lim. */
+static uint64_t usage_max(int type, const struct uipc_limits *lim)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	if (type == UIPC_T_SEM)
+		return (uint64_t)lim->semmsl;
+	if (type == UIPC_T_SHM)
+		return lim->shmmax / (unsigned long)ps + 1;
+	return 0;
+}
+
+/*
+ * May another object of @type with @p be created within limits @lim?
+ * The objects are counted (a scan of the directory) only when a limit is
+ * in reach, or the kernel's index bound depends on their number: below
+ * that, the directory's size bounds them from above.  *@in_use: the
+ * count, or a number below UIPC_MIN_CYCLE * 2 / 3 when not counted.
+ */
+static int within_limits(struct ns *ns, int type, const struct ipc_params *p,
+			 const struct uipc_limits *lim, uint32_t *in_use)
 {
 	const struct ipc_ops *ops = ipc_ops_of(type);
-	unsigned long mni;
+	uint64_t est = ns_names_at_most(ns), used, umax = usage_max(type, lim);
+	unsigned long mni = mni_of(type, lim);
+	bool exact = est >= UIPC_MIN_CYCLE * 2 / 3 || est >= mni;
 	int err;
 
+	if (!exact && ops->check_usage) {
+		used = umax && est > UINT64_MAX / umax ? UINT64_MAX : est * umax;
+		err = ops->check_usage(used, p, lim);
+		if (err == -EINVAL)
+			return err;
+		exact = err != 0;
+	}
+	if (!exact) {
+		*in_use = 0;
+		return 0;
+	}
+	err = ns_count(ns, type, in_use, &used, NULL);
+	if (err)
+		return err;
 	if (ops->check_usage) {
-		err = ops->check_usage(READ_ONCE(rt->used), p, lim);
+		err = ops->check_usage(used, p, lim);
 		if (err)
 			return err;
 	}
-	mni = type == UIPC_T_MSG ? (unsigned long)lim->msgmni :
-	      type == UIPC_T_SEM ? (unsigned long)lim->semmni : lim->shmmni;
-	if (mni > UIPC_IPCMNI)
-		mni = UIPC_IPCMNI;
-	return READ_ONCE(rt->in_use) >= mni ? -ENOSPC : 0;
+	return *in_use >= mni ? -ENOSPC : 0;
 }
 
-static int ipcget_new(struct ns *ns, struct jctx *rjc, int type,
-		      const struct ipc_params *p)
+static struct obj *cache_find_locked(int type, int id)
+{
+	struct obj *o;
+
+	pthread_once(&cache_once, cache_init);
+	if (threaded())
+		pthread_mutex_lock(&cache_mu);
+	o = cache_find(type, id);
+	if (threaded())
+		pthread_mutex_unlock(&cache_mu);
+	return o;
+}
+
+static bool idx_still_ours(struct ns *ns, int type, int id)
+{
+	uint64_t usage;
+	uid_t uid;
+	int nid;
+
+	return ns_idx_read(ns, type, ipc_idx(id), &nid, &usage, &uid) == 0 &&
+	       nid == id;
+}
+
+#define SQUAT_SEQS	16	/* sequences tried for one index */
+
+static int ipcget_new(struct ns *ns, int type, const struct ipc_params *p)
 {
 	const struct ipc_ops *ops = ipc_ops_of(type);
-	struct uipc_reg_type *rt = &ns->reg->t[type];
 	struct uipc_limits lim;
-	struct uipc_reg_ent *e;
 	uint64_t usage = ops->usage ? ops->usage(p) : 0;
+	uint32_t in_use;
+	struct obj *o;
 	int id, err;
 
 	lim_quick(&lim);
-	err = within_limits(type, rt, p, &lim);
+	err = within_limits(ns, type, p, &lim, &in_use);
 	if (err) {
 		/* a limit raised a moment ago counts: read them afresh */
 		lim_get_type(&lim, type);
-		err = within_limits(type, rt, p, &lim);
+		err = within_limits(ns, type, p, &lim, &in_use);
 		if (err)
 			return err;
 	}
 	for (int tries = 0;; tries++) {
-		id = ns_alloc_id(ns, type, rjc, p->key, &e);
+		id = ns_alloc_id(ns, type, in_use, usage);
 		if (id < 0)
 			return id;
 		err = obj_create(ns, type, id, p);
+		for (int n = 0; err == -EEXIST && n < SQUAT_SEQS; n++) {
+			/*
+			 * Somebody else's file holds the name (a made-up one,
+			 * or a dead remover's of another user): the index
+			 * is ours, so take it under the next sequence.
+			 */
+			int nid = id + UIPC_SEQ_MULT < 0 ||
+				  id / UIPC_SEQ_MULT + 1 >= INT32_MAX / UIPC_SEQ_MULT ?
+				  ipc_idx(id) : id + UIPC_SEQ_MULT;
+
+			if (ns_idx_retarget(ns, type, id, nid, usage))
+				break;
+			id = nid;
+			err = obj_create(ns, type, id, p);
+		}
+		if (!err && !idx_still_ours(ns, type, id)) {
+			/* stopped so long that our index was taken from us */
+			o = cache_find_locked(type, id);
+			if (o)
+				obj_abandon(ns, o);
+			err = -EEXIST;
+			continue;
+		}
 		if (err != -EEXIST || tries == 8)
 			break;
 		/*
-		 * The name is held by the orphan of a creator of another
-		 * user that died (the directory is sticky, so neither the
-		 * repair nor we may delete it): skip that id, as a kernel
-		 * id never fails with EEXIST.  Commit that (a consistent
-		 * state) to keep the registry journal within its bounds.
+		 * A file holds the name: the leftover of a removal of
+		 * another user that died, or a name made up.  Skip that id,
+		 * as a kernel id never fails with EEXIST; the index name
+		 * stays with it, so nobody tries it again.
 		 */
-		ns_free_idx(ns, type, rjc, ipc_idx(id));
-		jn_commit(rjc);
 	}
 	if (err) {
-		jn_rollback(rjc);
+		ns_idx_drop(ns, type, id);
 		return err;
 	}
-	jw64(rjc, &rt->used, READ_ONCE(rt->used) + usage);
-	jw32(rjc, &e->state, UIPC_E_LIVE);
+	o = cache_find_locked(type, id);
+	if (p->key != IPC_PRIVATE) {
+		err = ns_key_claim(ns, type, p->key, id, key_extra(type, p));
+		if (err) {
+			/* somebody was first (-EEXIST): theirs it is */
+			if (o)
+				obj_abandon(ns, o);
+			return err == -EEXIST ? -EAGAIN : err;
+		}
+	}
+	if (o) {
+		store_release(&o->hdr->state, UIPC_S_LIVE);
+		if (p->key != IPC_PRIVATE)
+			kcache_note(o, p->key);
+	}
 	return id;
-}
-
-/* Is the LIVE entry @e really backed by a live object file? */
-static struct obj *ent_obj(int type, struct uipc_reg_ent *e)
-{
-	return ipc_obj_get(type, READ_ONCE(e->id));
 }
 
 /* An existing object found under the key: the kernel's checks, in order. */
@@ -1103,36 +1421,121 @@ static int ipcget_found(struct obj *o, const struct ipc_params *p)
 }
 
 /*
- * ipcget_lookup - the read-only modes: find the key's object without the
- * registry lock (reading the registry racily) and without cleaning up
- * after a remover that died.  Returns as ipcget(), -ENOENT if none.
+ * The same for an object whose file we may not open: what its key's name
+ * says stands in for the object, and we have no access to it.
  */
-static int ipcget_lookup(struct ns *ns, int type, const struct ipc_params *p)
+static int ipcget_found_closed(int type, int id, uint64_t extra,
+			       const struct ipc_params *p)
 {
-	struct uipc_reg_ent *ents = ns_ents(ns, type);
-	int max = READ_ONCE(ns->reg->t[type].max_idx);
+	int err;
 
-	if (max >= UIPC_IPCMNI)
-		max = UIPC_IPCMNI - 1;
-	for (int i = 0; i <= max; i++) {
-		struct uipc_reg_ent *e = &ents[i];
-		struct obj *o;
-		int r;
+	if ((p->flg & IPC_CREAT) && (p->flg & IPC_EXCL))
+		return -EEXIST;
+	err = extra_checks(type, p, extra);
+	if (err)
+		return err;
+	if (((p->flg >> 6) | (p->flg >> 3) | p->flg) & 7)
+		return ipc_capable() ? id : -EACCES;
+	return id;
+}
 
-		if (READ_ONCE(e->state) != UIPC_E_LIVE ||
-		    READ_ONCE(e->key) != p->key)
-			continue;
-		o = ent_obj(type, e);
-		if (IS_ERR(o)) {
-			if (PTR_ERR(o) != -EINVAL)
-				return (int)PTR_ERR(o);
-			continue;	/* gone meanwhile, or a dead remover's */
+/* The owner of the file of object @id, or (uid_t)-1. */
+static uid_t ns_owner_of(struct ns *ns, int type, int id)
+{
+	char name[64];
+	struct stat st;
+
+	ns_obj_name(name, sizeof(name), type, id);
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return (uid_t)-1;
+	return st.st_uid;
+}
+
+/*
+ * A key found changing (being created, or its leftovers being cleared)
+ * is looked up again: at once GET_SPINS times, then every GET_NAP_NS, for
+ * GET_TRIES lookups in all (about two seconds: a creator stopped between
+ * naming its object and publishing it); then the get fails with EBUSY.
+ */
+#define GET_TRIES	2000
+#define GET_SPINS	16
+#define GET_NAP_NS	1000000L
+
+/*
+ * ipckey_lookup - the object under @p->key.  Returns as ipcget(),
+ * -ENOENT if there is none, -EAGAIN if it changed under us (look again).
+ * Names that name nothing (a remover or creator died half way) are
+ * removed when they are ours to remove and we may repair.
+ */
+static int ipckey_lookup(struct ns *ns, int type, const struct ipc_params *p)
+{
+	uint64_t extra;
+	struct obj *o;
+	uid_t kuid;
+	int id, err;
+
+	err = ns_key_read(ns, type, p->key, &id, &extra, NULL);
+	if (err == -EUCLEAN)
+		return -EACCES;	/* a made-up name: another user's key */
+	if (err)
+		return err;
+	o = ipc_obj_get(type, id);
+	if (!IS_ERR(o)) {
+		/*
+		 * An object that says it is the key's is the key's, whoever
+		 * made the name (nobody else could while it lives); else the
+		 * name must be its owner's, or root's.
+		 */
+		kuid = o->key == p->key ? o->fuid : ns_key_owner(ns, type, p->key);
+		if (kuid != 0 && kuid != o->fuid) {
+			ipc_obj_put(o);
+			return -EACCES;	/* a made-up name: not that object */
 		}
-		r = ipcget_found(o, p);
+		err = ipcget_found(o, p);
+		kcache_note(o, p->key);
 		ipc_obj_put(o);
-		return r;
+		return err;
 	}
-	return -ENOENT;
+	err = PTR_ERR(o);
+	if (err == -EACCES) {
+		kuid = ns_key_owner(ns, type, p->key);
+		return kuid != 0 && kuid != ns_owner_of(ns, type, id) ? -EACCES :
+		       ipcget_found_closed(type, id, extra, p);
+	}
+	if (err != -EINVAL)
+		return err;
+	/* no live object @id: being created, or a leftover */
+	if (!ns_stale(ns, type, id)) {
+		sched_yield();
+		return -EAGAIN;	/* published meanwhile, or about to be */
+	}
+	if (ipc_quiet_reads())
+		return -ENOENT;
+	err = ns_key_drop(ns, type, p->key, id);
+	/* a leftover of another user's, which only they (or root) remove */
+	return err == -EPERM || err == -EACCES ? -EACCES : -EAGAIN;
+}
+
+/*
+ * ipcget_cached - the get of a key whose object this process found
+ * through the key before (kcache): as ipcget(), or -EAGAIN to look.
+ */
+static int ipcget_cached(int type, const struct ipc_params *p)
+{
+	bool mt = threaded();
+	struct obj *o;
+	int err = -EAGAIN;
+
+	if (mt)
+		pthread_mutex_lock(&cache_mu);
+	o = kcache[type][kc_slot(p->key)];
+	if (o && o->key == p->key &&
+	    READ_ONCE(o->hdr->state) == UIPC_S_LIVE &&
+	    READ_ONCE(o->hdr->perm.key) == p->key)
+		err = ipcget_found(o, p);
+	if (mt)
+		pthread_mutex_unlock(&cache_mu);
+	return err;
 }
 
 /*
@@ -1142,95 +1545,55 @@ static int ipcget_lookup(struct ns *ns, int type, const struct ipc_params *p)
 int ipcget(int type, const struct ipc_params *p)
 {
 	struct ns *ns = ns_get();
-	struct uipc_reg_ent *ents;
-	struct jctx rjc;
-	int err, max;
+	int err = -EAGAIN;
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
 	proc_refresh_creds();
-	if (ipc_quiet_reads()) {
-		if (p->key != IPC_PRIVATE) {
-			err = ipcget_lookup(ns, type, p);
-			if (err != -ENOENT || !(p->flg & IPC_CREAT))
-				return err;
-		}
+	if (p->key == IPC_PRIVATE)
+		return ipc_readonly() ? -EROFS : ipcget_new(ns, type, p);
+	err = ipcget_cached(type, p);
+	for (int tries = 0; tries < GET_TRIES && err == -EAGAIN; tries++) {
+		if (tries >= GET_SPINS)
+			fx_nap(GET_NAP_NS, NULL);
+		err = ipckey_lookup(ns, type, p);
+		if (err != -ENOENT || !(p->flg & IPC_CREAT))
+			continue;
 		if (ipc_readonly())
 			return -EROFS;	/* it would create */
+		err = ipcget_new(ns, type, p);
 	}
-	err = ns_reg_lock(ns, type, &rjc);
-	if (err)
-		return err;
-	if (p->key == IPC_PRIVATE) {
-		err = ipcget_new(ns, &rjc, type, p);
-		goto out;
-	}
-	ents = ns_ents(ns, type);
-	max = READ_ONCE(ns->reg->t[type].max_idx);
-	if (max >= UIPC_IPCMNI)
-		max = UIPC_IPCMNI - 1;
-	for (int i = 0; i <= max; i++) {
-		struct uipc_reg_ent *e = &ents[i];
-		struct obj *o;
-
-		if (READ_ONCE(e->state) != UIPC_E_LIVE ||
-		    READ_ONCE(e->key) != p->key)
-			continue;
-		o = ent_obj(type, e);
-		if (IS_ERR(o)) {
-			if (PTR_ERR(o) != -EINVAL) {
-				err = PTR_ERR(o);
-				goto out;
-			}
-			/* its file is gone or removed: a remover died half
-			 * way; finish its work */
-			char name[64];
-
-			ns_obj_name(name, sizeof(name), type, READ_ONCE(e->id));
-			unlinkat(ns_dir(ns), name, 0);
-			ns_free_idx(ns, type, &rjc, i);
-			continue;
-		}
-		err = ipcget_found(o, p);
-		ipc_obj_put(o);
-		goto out;
-	}
-	if (!(p->flg & IPC_CREAT))
-		err = -ENOENT;
-	else
-		err = ipcget_new(ns, &rjc, type, p);
-out:
-	ns_reg_unlock(ns, type, &rjc);
-	return err;
+	return err == -EAGAIN ? -EBUSY : err;
 }
 
-/* ---- the registry seen from the ctl calls ---- */
+/* ---- the namespace seen from the ctl calls ---- */
 
 /* The kernel's ipc_get_maxidx(). */
 int ipc_max_idx(int type)
 {
 	struct ns *ns = ns_get();
-	struct uipc_reg_type *rt;
+	uint32_t in_use;
+	int max, err;
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
-	rt = &ns->reg->t[type];
-	if (READ_ONCE(rt->in_use) == 0)
+	err = ns_count(ns, type, &in_use, NULL, &max);
+	if (err)
+		return err;
+	if (in_use == 0)
 		return 0;
-	if (READ_ONCE(rt->in_use) >= UIPC_IPCMNI)
+	if (in_use >= UIPC_IPCMNI)
 		return UIPC_IPCMNI - 1;
-	return READ_ONCE(rt->max_idx) < 0 ? 0 : READ_ONCE(rt->max_idx);
+	return max < 0 ? 0 : max;
 }
 
-int ipc_registry_counts(int type, uint32_t *in_use, uint64_t *used)
+int ipc_counts(int type, uint32_t *in_use, uint64_t *used)
 {
 	struct ns *ns = ns_get();
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
-	*in_use = READ_ONCE(ns->reg->t[type].in_use);
-	*used = READ_ONCE(ns->reg->t[type].used);
-	return 0;
+	return ns_count(ns, type, in_use, used, NULL);
 }
 
 /*
@@ -1262,17 +1625,19 @@ int ipc_stat_get(int type, int idx, bool by_id, bool any, struct obj **op)
 int ipc_stat_index(int type, int idx, bool any, struct obj **op)
 {
 	struct ns *ns = ns_get();
-	struct uipc_reg_ent *e;
 	struct obj *o;
+	uint64_t usage;
+	uid_t uid;
+	int id, err;
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
 	if (idx < 0)
 		return -EINVAL;
-	e = &ns_ents(ns, type)[idx % UIPC_SEQ_MULT];	/* as the kernel */
-	if (READ_ONCE(e->state) != UIPC_E_LIVE)
+	err = ns_idx_read(ns, type, idx % UIPC_SEQ_MULT, &id, &usage, &uid);
+	if (err)
 		return -EINVAL;
-	o = ipc_obj_get(type, READ_ONCE(e->id));
+	o = ipc_obj_get(type, id);
 	if (IS_ERR(o))
 		return PTR_ERR(o);
 	if (!any && ipcperms(&o->hdr->perm, 0444)) {

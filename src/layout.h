@@ -3,19 +3,20 @@
  * layout.h - every byte that lives in a uipc file.
  *
  * A namespace ($UIPC_ROOT) holds:
- *   uipc.registry     the id registry: per type, the index/sequence
- *                     allocator and the key -> id table (struct uipc_reg)
- *   uipc.limits       optional text overrides of the kernel limits
  *   msg.<id>, sem.<id>, shm.<id>
  *                     one file per object (struct uipc_hdr, then a body)
- *   .new.<type>.<id>  an object being built, renamed into place when done
+ *   <type>.i<index>   symlink "<id> <usage>": the index is taken (ns.c)
+ *   <type>.k<key>     symlink "<id> <extra>": the object under a key
+ *   uipc.ids.<uid>    where uid's next creation looks for an index
+ *                     (struct uipc_idhint)
+ *   uipc.limits       optional text overrides of the kernel limits
  *
  * Everything here is shared with other processes, any of which may be
  * buggy or hostile: fields hold offsets (from the start of the file), never
  * pointers, and every offset, length and count read from a file is checked
  * before use (see ipc_map_validate()).  All fields are fixed-width and
  * naturally aligned; the _Static_asserts pin the layout.  Changing anything
- * here means bumping UIPC_FORMAT_VERSION (UIPC_REG_VERSION for the registry).
+ * here means bumping UIPC_FORMAT_VERSION.
  */
 #ifndef UIPC_LAYOUT_H
 #define UIPC_LAYOUT_H
@@ -24,9 +25,7 @@
 #include <stdint.h>
 
 #define UIPC_MAGIC		0x43504955u	/* "UIPC" */
-#define UIPC_REG_MAGIC		0x47455255u	/* "UREG" */
-#define UIPC_FORMAT_VERSION	6	/* object files */
-#define UIPC_REG_VERSION	1	/* the registry */
+#define UIPC_FORMAT_VERSION	7	/* object files */
 
 /* The kernel's index space: ids are seq * UIPC_SEQ_MULT + index. */
 #define UIPC_IPCMNI		32768
@@ -41,6 +40,7 @@ enum uipc_type {
 };
 
 /* uipc_hdr.state */
+#define UIPC_S_NEW		0u	/* being published under its names */
 #define UIPC_S_LIVE		1u
 #define UIPC_S_REMOVED		2u
 
@@ -473,47 +473,25 @@ _Static_assert(sizeof(struct uipc_shmseg) == 80, "uipc_shmseg");
 _Static_assert(sizeof(struct uipc_shmatt) == 12, "uipc_shmatt");
 
 /* ------------------------------------------------------------------ */
-/* The registry (ns.c). */
+/* Where a user's creations go on (ns.c): uipc.ids.<uid>, owned by uid. */
 
-/* uipc_reg_ent.state */
-#define UIPC_E_FREE		0u
-#define UIPC_E_RESERVED		1u	/* being created; only seen after a crash */
-#define UIPC_E_LIVE		2u
+#define UIPC_HINT_MAGIC		0x44495555u	/* "UUID" */
 
-struct uipc_reg_ent {
-	int32_t key;		/* the object's key (IPC_PRIVATE for none) */
-	int32_t id;		/* its identifier */
-	uint32_t state;		/* UIPC_E_* */
-	uint32_t pid;		/* creator, while RESERVED */
+struct uipc_idhint_type {
+	uint32_t seq;		/* sequence number of the last id handed out */
+	int32_t last_idx;	/* its index, -1 at first */
+	uint32_t next;		/* where the next cyclic search starts */
+	uint32_t pad;
+	uint64_t gen;		/* 1 + the newest gen this user saw when it
+				 * allocated (the newest hint wins) */
 };
 
-#define UIPC_REG_JCAP		24	/* journal entries per type */
-
-struct uipc_reg_type {
-	struct uipc_lock lock;	/* guards everything in this struct */
-	uint32_t seq;		/* current sequence number */
-	int32_t last_idx;	/* last index handed out, -1 at first */
-	uint32_t in_use;	/* objects of this type */
-	int32_t max_idx;	/* highest index in use, -1 if none */
-	uint64_t used;		/* sem: semaphores in all sets; shm: pages */
-	uint32_t next;		/* where the next cyclic index search starts */
-	uint32_t ent_off;	/* offset of struct uipc_reg_ent[UIPC_IPCMNI] */
-	struct uipc_journal journal;	/* header of the journal below */
-	struct uipc_jent jent[UIPC_REG_JCAP];
+struct uipc_idhint {
+	uint32_t magic;		/* UIPC_HINT_MAGIC */
+	uint32_t pad;
+	struct uipc_idhint_type t[UIPC_NTYPES];
 };
 
-struct uipc_reg {
-	uint32_t magic;		/* UIPC_REG_MAGIC */
-	uint16_t version;	/* UIPC_REG_VERSION */
-	uint16_t pad;
-	uint64_t file_size;	/* size of the registry file */
-	struct uipc_reg_type t[UIPC_NTYPES];
-};
-
-_Static_assert(sizeof(struct uipc_reg_ent) == 16, "uipc_reg_ent");
-_Static_assert(offsetof(struct uipc_reg_type, journal) == 48, "reg.journal");
-_Static_assert(sizeof(struct uipc_reg_type) == 56 + 16 * UIPC_REG_JCAP,
-	       "uipc_reg_type");
-_Static_assert(offsetof(struct uipc_reg, t) == 16, "reg.t");
+_Static_assert(sizeof(struct uipc_idhint) == 80, "uipc_idhint");
 
 #endif /* UIPC_LAYOUT_H */

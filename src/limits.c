@@ -12,9 +12,9 @@
  *
  * Internals: *_INFO and ctl calls read the limits afresh (lim_get, or
  * lim_get_type for just one type's files); get calls (lim_quick) and
- * fast paths (lim_cached) use a copy refreshed at most once a second,
- * and re-read before failing on a limit, so a limit raised a moment ago
- * is honoured at once and one lowered in /proc/sys takes effect within a
+ * fast paths (lim_cached, each thread its own) use a copy refreshed at
+ * most once a second, and re-read before failing on a limit, so a limit
+ * raised a moment ago is honoured at once and one lowered in /proc/sys takes effect within a
  * second.  A change to uipc.limits is seen by the next get call: it
  * compares the file's identity (inode, size, times) with the copy's.
  */
@@ -28,8 +28,17 @@
 
 #include "internal.h"
 
-static struct uipc_limits cache;
+static struct uipc_limits cache;	/* under lim_mu */
 static int64_t cache_stamp;	/* CLOCK_MONOTONIC_COARSE seconds, 0 = none */
+static uint32_t cache_gen;	/* bumped (under lim_mu) when cache changes */
+
+/*
+ * What lim_cached() hands out: each thread's own copy of cache, taken
+ * again when cache_gen has moved, so that no caller reads the shared copy
+ * while another thread rewrites it, and the fast path takes no lock.
+ */
+static __thread struct uipc_limits tl_cache;
+static __thread uint32_t tl_gen;	/* 0: none */
 
 /* Which uipc.limits the cache was read from (absent: all zero). */
 struct file_ident {
@@ -104,6 +113,23 @@ static void apply_override(struct uipc_limits *l, const char *name,
 	}
 }
 
+/*
+ * Overrides decide for every user of the namespace, so they count only
+ * from a file that root or the directory's owner wrote and nobody else
+ * may write (docs/security.md); any other uipc.limits is ignored.
+ */
+static bool lim_file_trusted(const struct ns *ns, const struct stat *st)
+{
+	if (S_ISREG(st->st_mode) && (st->st_uid == 0 || st->st_uid == ns->owner) &&
+	    !(st->st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	if (getenv("UIPC_DEBUG"))
+		fprintf(stderr, "uipc: %s/uipc.limits ignored: it must belong "
+			"to root or the directory's owner and be writable by "
+			"nobody else\n", ns->root);
+	return false;
+}
+
 static void read_overrides(struct uipc_limits *l, struct file_ident *ident)
 {
 	struct ns *ns = ns_get();
@@ -118,8 +144,11 @@ static void read_overrides(struct uipc_limits *l, struct file_ident *ident)
 	fd = openat(ns_dir(ns), "uipc.limits", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0)
-		ident_of(&st, ident);
+	if (fstat(fd, &st) < 0 || !lim_file_trusted(ns, &st)) {
+		close(fd);
+		return;
+	}
+	ident_of(&st, ident);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)
@@ -158,9 +187,9 @@ int lim_get_type(struct uipc_limits *out, int type)
 
 	pthread_mutex_lock(&lim_mu);
 	l = cache_stamp ? cache : dflt;
-	pthread_mutex_unlock(&lim_mu);
 	if (!cache_stamp)
 		type = -1;
+	pthread_mutex_unlock(&lim_mu);
 	if (type < 0 || type == UIPC_T_MSG) {
 		l.msgmax = dflt.msgmax;
 		l.msgmnb = dflt.msgmnb;
@@ -193,9 +222,11 @@ int lim_get_type(struct uipc_limits *out, int type)
 	pthread_mutex_lock(&lim_mu);
 	cache = l;
 	cache_ovr = ovr;
+	/* never 0, which a thread's copy uses for "none" */
+	store_release(&cache_gen, cache_gen + 1 ? cache_gen + 1 : 1);
 	/* only a full read makes the copy fresh for the fast paths */
 	if (type < 0 || !cache_stamp)
-		cache_stamp = now.tv_sec + 1;
+		WRITE_ONCE(cache_stamp, now.tv_sec + 1);
 	pthread_mutex_unlock(&lim_mu);
 	if (out)
 		*out = l;
@@ -207,15 +238,34 @@ int lim_get(struct uipc_limits *out)
 	return lim_get_type(out, -1);
 }
 
+/*
+ * lim_cached - the limits for a fast path: this thread's copy, valid
+ * until the thread's next call.  No lock and no system call (the coarse
+ * clock is read in the vDSO) unless the copy is a second old or another
+ * thread refreshed it.  A refresh that finds lim_mu taken keeps the copy
+ * it has: a signal handler's call may run while its thread holds lim_mu
+ * (and may then see that copy half refreshed: each field old or new).
+ */
 const struct uipc_limits *lim_cached(void)
 {
 	struct timespec now;
+	uint32_t gen;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	if (unlikely(READ_ONCE(cache_stamp) == 0 ||
 		     now.tv_sec + 1 - READ_ONCE(cache_stamp) >= 1))
 		lim_get(NULL);
-	return &cache;
+	gen = load_acquire(&cache_gen);
+	if (unlikely(gen != tl_gen)) {
+		if (!tl_gen)
+			pthread_mutex_lock(&lim_mu);
+		else if (pthread_mutex_trylock(&lim_mu))
+			return &tl_cache;
+		tl_cache = cache;
+		tl_gen = cache_gen;
+		pthread_mutex_unlock(&lim_mu);
+	}
+	return &tl_cache;
 }
 
 /*

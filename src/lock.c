@@ -164,13 +164,13 @@ static void jn_record(struct jctx *jc, void *p, uint32_t width, uint64_t old)
 
 void jw32(struct jctx *jc, uint32_t *p, uint32_t v)
 {
-	jn_record(jc, p, 4, *p);
+	jn_record(jc, p, 4, READ_ONCE(*p));
 	WRITE_ONCE(*p, v);
 }
 
 void jw64(struct jctx *jc, uint64_t *p, uint64_t v)
 {
-	jn_record(jc, p, 8, *p);
+	jn_record(jc, p, 8, READ_ONCE(*p));
 	WRITE_ONCE(*p, v);
 }
 

@@ -67,7 +67,7 @@ static int msg_info(int cmd, struct msginfo *mi)
 	mi->msgssz = MSGSSZ_K;
 	mi->msgseg = MSGSEG_K;
 	if (cmd == MSG_INFO) {
-		err = ipc_registry_counts(UIPC_T_MSG, &in_use, &used);
+		err = ipc_counts(UIPC_T_MSG, &in_use, &used);
 		if (err)
 			return err;
 		mi->msgpool = in_use;
@@ -171,7 +171,7 @@ static int msg_rmid(int msqid)
 	int err;
 
 	if (IS_ERR(o))
-		return PTR_ERR(o);
+		return ipc_rmid_broken(UIPC_T_MSG, msqid, PTR_ERR(o));
 	if (!ipc_is_owner(&o->hdr->perm))
 		err = -EPERM;
 	else

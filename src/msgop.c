@@ -1419,8 +1419,10 @@ static int fill_reap(struct obj *o);
 static struct uipc_msgfill *fill_claim(struct obj *o)
 {
 	for (int pass = 0; pass < 2; pass++) {
+		/* acquire: pairs with fill_finish()'s release of a record,
+		 * whose last reads come before our writes to it */
 		for (uint32_t i = 0; i < MSG_NFILL; i++)
-			if (!READ_ONCE(o->u.msg.fills[i].pid))
+			if (!load_acquire(&o->u.msg.fills[i].pid))
 				return &o->u.msg.fills[i];
 		if (pass || fill_reap(o) <= 0)
 			break;
@@ -1465,7 +1467,9 @@ static int fill_owner(struct obj *o, uint32_t link, bool check)
 
 	for (uint32_t i = 0; i < MSG_NFILL; i++) {
 		struct uipc_msgfill *f = &o->u.msg.fills[i];
-		uint32_t pid = READ_ONCE(f->pid);
+		/* acquire: a record found free (fill_finish's release) means
+		 * its message's flag is clear for the caller's next look */
+		uint32_t pid = load_acquire(&f->pid);
 
 		if (!pid || READ_ONCE(f->first) != link)
 			continue;
@@ -1982,9 +1986,9 @@ ssize_t msg_rcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 				}
 				/*
 				 * No live owner.  Its sender clears the flag
-				 * before it frees the record: look again.
+				 * before it frees the record, and fill_owner()
+				 * read the record with acquire: look again.
 				 */
-				__atomic_thread_fence(__ATOMIC_ACQUIRE);
 				if (!(load_acquire(&h->nchunks) & UIPC_MSG_PENDING))
 					continue;
 				r = fill_drop(o, (uint32_t)link, prev);

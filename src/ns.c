@@ -1,28 +1,44 @@
 // SPDX-License-Identifier: MIT
 /*
- * ns.c - the namespace directory and its id registry.
+ * ns.c - the namespace directory, and the names that find its objects.
  *
  * Behaviour: the namespace is the directory $UIPC_ROOT (default
- * /dev/shm/uipc), created with mode 1777 on first use.  Identifiers follow
- * the kernel's scheme exactly (ipc/util.c, ipc_idr_alloc): index + seq *
- * 32768, indexes handed out cyclically below max(in_use * 3 / 2, 64), the
- * sequence bumped whenever the search wraps to a lower index.  A fresh
- * namespace therefore hands out 0, 1, 2, ... like a fresh kernel.
+ * /dev/shm/uipc).  Identifiers follow the kernel's scheme (ipc/util.c,
+ * ipc_idr_alloc): index + seq * 32768, indexes handed out cyclically below
+ * max(in_use * 3 / 2, 64), the sequence bumped whenever the search wraps
+ * to a lower index.  A fresh namespace hands out 0, 1, 2, ... like a
+ * fresh kernel.
  *
- * Internals: the registry file maps each type's index space to {key, id,
- * state}; it is guarded per type by a robust lock and its own journal.
- * An entry is RESERVED while its object is being built and LIVE once the
- * object file is in place; a RESERVED entry is only ever seen by whoever
- * takes the lock over from a creator that died, who removes the object's
- * file and rolls the registry back.  The directory descriptor stays open
- * (close-on-exec) for the life of the process: it is the one descriptor
- * uipc keeps.
+ * Trust: no file that every user may write decides anything for other
+ * users' objects.  The directory itself is the only shared structure, and
+ * the kernel guards each of its names: in a sticky directory anybody may
+ * create a name that does not exist, and only the name's owner (or the
+ * directory's, or root) may remove or replace it.  So every decision is a
+ * name, and "first creator wins, only the owner removes" comes for free:
  *
- * Read-only mode (uipc_set_readonly()): the namespace is opened without
- * creating anything.  A missing directory or registry reads as an empty
- * namespace: a valid empty registry built in private memory stands in.
- * In UIPC_READONLY mode the registry is mapped PROT_READ, so a write
- * that slipped through would fault instead of changing the namespace.
+ *   <t>.i<idx>   symlink, target "<id> <usage>": index idx is taken by id
+ *                (usage: semaphores of a set, pages of a segment, for the
+ *                namespace-wide limits).  Claimed with symlinkat(), which
+ *                fails with EEXIST if anybody holds the index.
+ *   <t>.<id>     the object file (layout.h), owned by the object's owner.
+ *   <t>.k<key>   symlink, target "<id> <extra>": the object under key
+ *                (eight hex digits; extra: nsems of a set, the size of a
+ *                segment, so that a get needs no access to the file).
+ *   uipc.ids.<uid>  where the cyclic search of uid's creations goes on
+ *                (hints only; a hint someone else wrote is never read).
+ *   uipc.limits  overrides of the kernel's limits, read only when owned by
+ *                root or the directory's owner and writable by nobody else.
+ *
+ * A symlink counts only when its owner is the object file's owner or
+ * root: a name that another user made up names nothing of ours (it is
+ * treated as an object of theirs, as a kernel key taken by another user
+ * is).  The directory must be owned by root or by us, not be a symlink,
+ * and be sticky if others may write it.
+ *
+ * Internals: the directory descriptor stays open (close-on-exec) for the
+ * life of the process: it is the one descriptor uipc keeps.  Read-only
+ * mode (uipc_set_readonly()) creates nothing: a missing directory is an
+ * empty namespace.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,13 +47,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 #define UIPC_DEFAULT_ROOT	"/dev/shm/uipc"
-#define REG_NAME		"uipc.registry"
+#define OLD_REG_NAME		"uipc.registry"	/* format 6 and before */
+#define TMPFS_MAGIC_		0x01021994
+#define RAMFS_MAGIC_		0x858458f6
+#define BOGO_DIRENT		20	/* tmpfs: bytes of st_size per entry */
 
 const char *const ns_type_name[UIPC_NTYPES] = { "msg", "sem", "shm" };
 
@@ -46,227 +68,183 @@ static int ns_err;		/* 0 until tried; then 1 (ok) or -errno */
 int ns_ro;			/* UIPC_READONLY, UIPC_NOREPAIR, or 0 */
 static pthread_mutex_t ns_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static size_t reg_ent_off(int type)
-{
-	size_t base = (sizeof(struct uipc_reg) + 4095) & ~(size_t)4095;
-
-	return base + (size_t)type * UIPC_IPCMNI * sizeof(struct uipc_reg_ent);
-}
-
-static size_t reg_size(void)
-{
-	return reg_ent_off(UIPC_NTYPES);
-}
-
 void ns_obj_name(char *buf, size_t len, int type, int id)
 {
 	snprintf(buf, len, "%s.%d", ns_type_name[type], id);
 }
 
-/*
- * Make an unnamed file in the namespace directory, to be given its name
- * only when complete (publish()).  Falls back to a temporary name on
- * file systems without O_TMPFILE.
- */
-static int tmpfile_in(int dirfd, char *tmpname, size_t len)
+static void idx_name(char *buf, size_t len, int type, int idx)
 {
-	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	snprintf(buf, len, "%s.i%d", ns_type_name[type], idx);
+}
 
-	tmpname[0] = '\0';
-	if (fd >= 0)
-		return fd;
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return -errno;
-	for (int i = 0; i < 100; i++) {
-		snprintf(tmpname, len, ".new.%d.%d", (int)getpid(), rand());
-		fd = openat(dirfd, tmpname,
-			    O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
-	}
-	return -EEXIST;
+static void key_name(char *buf, size_t len, int type, int32_t key)
+{
+	snprintf(buf, len, "%s.k%08x", ns_type_name[type], (uint32_t)key);
+}
+
+#define NS_YOUNG_NS	1000000000LL	/* see idx_young() */
+static bool idx_young(struct ns *ns, int type, int id);
+
+/* Why the namespace was last refused (uipc_namespace()), under ns_mu. */
+static char ns_why[sizeof(the_ns.root) + 256];
+
+static void ns_say(const char *root, const char *why)
+{
+	snprintf(ns_why, sizeof(ns_why), "%s: %s", root, why);
+	if (getenv("UIPC_DEBUG"))
+		fprintf(stderr, "uipc: namespace %s\n", ns_why);
 }
 
 /*
- * publish - give the complete file @fd (or @tmpname) its @name in one
- * step.  Returns -EEXIST if the name is taken, 0 on success.  Linking the
- * descriptor itself needs CAP_DAC_READ_SEARCH on older kernels (ENOENT
- * without it): then the /proc path does it.
+ * ns_check_path - may we trust the directory @root?  Every symlink on the
+ * way must belong to root or to us (another user could point it
+ * elsewhere), and the last component may not be one at all.
  */
-static int publish(int dirfd, int fd, const char *tmpname, const char *name)
+static int ns_check_path(const char *root)
 {
-	char path[64];
-	int r;
-
-	if (tmpname[0]) {
-		r = linkat(dirfd, tmpname, dirfd, name, 0) < 0 ? -errno : 0;
-		unlinkat(dirfd, tmpname, 0);
-		return r;
-	}
-	if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
-		return 0;
-	if (errno != ENOENT && errno != EPERM && errno != EINVAL)
-		return -errno;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	return linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) < 0 ?
-	       -errno : 0;
-}
-
-static int reg_validate(struct uipc_reg *reg, size_t size)
-{
-	if (size < reg_size() || reg->magic != UIPC_REG_MAGIC ||
-	    reg->version != UIPC_REG_VERSION || reg->file_size != reg_size())
-		return UIPC_CORRUPT;
-	for (int t = 0; t < UIPC_NTYPES; t++) {
-		struct uipc_reg_type *rt = &reg->t[t];
-
-		if (rt->ent_off != reg_ent_off(t) ||
-		    rt->journal.cap != UIPC_REG_JCAP)
-			return UIPC_CORRUPT;
-	}
-	return 0;
-}
-
-/* Fill in an empty registry (zeroed memory of reg_size() bytes). */
-static void reg_format(struct uipc_reg *reg)
-{
-	reg->magic = UIPC_REG_MAGIC;
-	reg->version = UIPC_REG_VERSION;
-	reg->file_size = reg_size();
-	for (int t = 0; t < UIPC_NTYPES; t++) {
-		reg->t[t].last_idx = -1;
-		reg->t[t].max_idx = -1;
-		reg->t[t].ent_off = reg_ent_off(t);
-		reg->t[t].journal.cap = UIPC_REG_JCAP;
-	}
-}
-
-/*
- * Read-only mode, no registry file: an empty namespace.  The stand-in
- * lives in private memory, read-only like a mapped registry would be.
- */
-static int reg_empty(struct ns *ns)
-{
-	void *p = mmap(NULL, reg_size(), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return -errno;
-	reg_format(p);
-	if (ns_ro == UIPC_READONLY)
-		mprotect(p, reg_size(), PROT_READ);
-	ns->reg = p;
-	ns->reg_size = reg_size();
-	return 0;
-}
-
-/* Build a registry under no name, then link it in; losers open the winner's. */
-static int reg_create(int dirfd)
-{
-	char tmp[64];
-	struct uipc_reg *reg;
-	int fd, err;
-
-	fd = tmpfile_in(dirfd, tmp, sizeof(tmp));
-	if (fd < 0)
-		return fd;
-	if (fchmod(fd, 0666) < 0 || ftruncate(fd, reg_size()) < 0)
-		goto fail;
-	err = posix_fallocate(fd, 0, reg_size());
-	if (err) {
-		errno = err == ENOSPC ? ENOMEM : err;
-		goto fail;
-	}
-	reg = mmap(NULL, reg_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (reg == MAP_FAILED)
-		goto fail;
-	reg_format(reg);
-	munmap(reg, reg_size());
-	err = publish(dirfd, fd, tmp, REG_NAME);
-	close(fd);
-	return err == -EEXIST ? 0 : err;
-fail:
-	err = -errno;
-	if (tmp[0])
-		unlinkat(dirfd, tmp, 0);
-	close(fd);
-	return err;
-}
-
-static int reg_open(struct ns *ns)
-{
+	char path[sizeof(the_ns.root)];
+	uid_t me = geteuid();
 	struct stat st;
-	void *p;
-	int fd, err;
+	size_t n = strlen(root);
 
-	for (int tries = 0;; tries++) {
-		fd = openat(ns->dirfd, REG_NAME,
-			    (ns_ro == UIPC_READONLY ? O_RDONLY : O_RDWR) |
-			    O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 || errno != ENOENT || tries > 2)
-			break;
-		if (ns_ro)
-			return reg_empty(ns);
-		err = reg_create(ns->dirfd);
-		if (err)
-			return err;
+	if (n >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, root, n + 1);
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	for (char *p = path + 1;; p++) {
+		bool last = *p == '\0';
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			if (last) {
+				ns_say(root, "is a symbolic link; refused");
+				return -ELOOP;
+			}
+			if (st.st_uid != 0 && st.st_uid != me) {
+				ns_say(root, "is reached through a symbolic "
+				       "link of another user; refused");
+				return -ELOOP;
+			}
+		}
+		if (last)
+			return 0;
+		*p = '/';
 	}
-	if (fd < 0)
-		return errno == ELOOP ? -EUCLEAN : -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EUCLEAN;
+}
+
+/*
+ * ns_check_dir - the directory we opened: owned by root or by us, and
+ * sticky if anybody else may write it.  -EPERM if not.
+ */
+static int ns_check_dir(const char *root, const struct stat *st)
+{
+	uid_t me = geteuid();
+
+	if (!S_ISDIR(st->st_mode))
+		return -ENOTDIR;
+	if (st->st_uid != 0 && st->st_uid != me) {
+		ns_say(root, "belongs to another user; refused (use a "
+		       "directory owned by root, mode 1777, or your own)");
+		return -EPERM;
 	}
-	if ((size_t)st.st_size < reg_size()) {
-		close(fd);
-		return UIPC_CORRUPT;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
+		ns_say(root, "may be written by others and is not sticky; "
+		       "refused (chmod +t)");
+		return -EPERM;
 	}
-	p = mmap(NULL, reg_size(), ns_ro == UIPC_READONLY ? PROT_READ :
-		 PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return -errno;
-	err = reg_validate(p, reg_size());
-	if (err) {
-		munmap(p, reg_size());
+	return 0;
+}
+
+static int ns_make_dir(const char *root, bool dflt)
+{
+	if (ns_ro)
+		return 0;	/* observe only: create nothing */
+	if (geteuid() != 0 && dflt) {
+		/*
+		 * The shared namespace is root's to make (tmpfiles.d does at
+		 * boot): a user who made it would own everybody's.
+		 */
+		if (access(root, F_OK) < 0 && errno == ENOENT) {
+			ns_say(root, "does not exist; as root, create it with "
+			       "'install -d -m 1777 " UIPC_DEFAULT_ROOT "' "
+			       "(make install adds a tmpfiles.d entry), or "
+			       "set UIPC_ROOT to a directory of your own");
+			return -ENOENT;
+		}
+		return 0;
+	}
+	/* root makes a shared one; a user a private one */
+	if (mkdir(root, geteuid() == 0 ? 01777 : 0700) == 0) {
+		if (geteuid() == 0)
+			chmod(root, 01777);	/* mkdir's mode is masked */
+	} else if (errno != EEXIST) {
+		int err = -errno;
+
+		if (access(root, F_OK) == 0)
+			return 0;	/* there all the same (read-only fs...) */
+		ns_say(root, err == -ENOENT ? "does not exist, and neither "
+		       "does its parent directory" : err == -EACCES ?
+		       "does not exist, and may not be created here "
+		       "(permission denied on its parent directory)" :
+		       "does not exist, and cannot be created");
 		return err;
 	}
-	ns->reg = p;
-	ns->reg_size = reg_size();
-	ipc_guard_add(p, ns->reg_size);
 	return 0;
 }
 
 static int ns_open(struct ns *ns)
 {
 	const char *root = getenv("UIPC_ROOT");
+	bool dflt = !root || !*root;
+	struct statfs sfs;
 	struct stat st;
 	int err;
 
-	if (!root || !*root)
+	if (dflt)
 		root = UIPC_DEFAULT_ROOT;
-	if (ns_ro)
-		;	/* observe only: create nothing */
-	else if (mkdir(root, 01777) == 0)
-		chmod(root, 01777);	/* mkdir's mode is masked by umask */
-	else if (errno != EEXIST && errno != EROFS && errno != EACCES)
-		return -errno;
 	snprintf(ns->root, sizeof(ns->root), "%s", root);
-	ns->dirfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ns->dirfd < 0 && errno == ENOENT && ns_ro)
-		return reg_empty(ns);	/* no directory: nothing in it */
-	if (ns->dirfd < 0)
-		return -errno;
+	ns_why[0] = '\0';
+	err = ns_check_path(root);
+	if (err)
+		return err;
+	err = ns_make_dir(root, dflt);
+	if (err)
+		return err;
+	ns->dirfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ns->dirfd < 0 && errno == ENOENT && ns_ro) {
+		ns->empty = true;	/* no directory: nothing in it */
+		return 0;
+	}
+	if (ns->dirfd < 0) {
+		err = -errno;
+		ns_say(root, errno == EACCES ? "permission denied" :
+		       errno == ENOENT ? "does not exist" : "cannot be opened");
+		return err;
+	}
 	if (fstat(ns->dirfd, &st) < 0) {
 		err = -errno;
 		goto fail;
 	}
-	ns->dev = st.st_dev;
-	ns->ino = st.st_ino;
-	err = reg_open(ns);
+	err = ns_check_dir(root, &st);
 	if (err)
 		goto fail;
+	if (faccessat(ns->dirfd, OLD_REG_NAME, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		fprintf(stderr, "uipc: %s holds objects of an older uipc "
+			"(format 6 or before), which this one cannot use; "
+			"remove it when no program uses it "
+			"(rm -r %s)\n", root, root);
+		err = -EPROTO;
+		goto fail;
+	}
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	ns->owner = st.st_uid;
+	ns->tmpfs = fstatfs(ns->dirfd, &sfs) == 0 &&
+		    (sfs.f_type == TMPFS_MAGIC_ || sfs.f_type == RAMFS_MAGIC_);
 	return 0;
 fail:
 	close(ns->dirfd);
@@ -293,6 +271,8 @@ int ns_dir(struct ns *ns)
 
 	if (dir_checked_seq == ns_call_seq)
 		return ns->dirfd;
+	if (ns->empty)
+		return -1;
 	if (fstat(ns->dirfd, &st) == 0 && st.st_dev == ns->dev &&
 	    st.st_ino == ns->ino) {
 		dir_checked_seq = ns_call_seq;
@@ -300,7 +280,7 @@ int ns_dir(struct ns *ns)
 		return ns->dirfd;
 	}
 	pthread_mutex_lock(&ns_mu);
-	fd = open(ns->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(ns->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == ns->dev &&
 	    st.st_ino == ns->ino) {
 		ns->dirfd = fd;
@@ -350,6 +330,24 @@ struct ns *ns_get(void)
 }
 
 /*
+ * ns_status - uipc_namespace(): 0 and the directory in @buf, or -errno and
+ * why it cannot be used.
+ */
+int ns_status(char *buf, size_t len)
+{
+	struct ns *ns = ns_get();
+
+	pthread_mutex_lock(&ns_mu);
+	if (IS_ERR(ns))
+		snprintf(buf, len, "%s", ns_why[0] ? ns_why :
+			 strerror((int)-PTR_ERR(ns)));
+	else
+		snprintf(buf, len, "%s", ns->root);
+	pthread_mutex_unlock(&ns_mu);
+	return IS_ERR(ns) ? (int)PTR_ERR(ns) : 0;
+}
+
+/*
  * ns_set_readonly - uipc_set_readonly(): only before the namespace is
  * first used (or tried); asking again for the mode in force is fine.
  */
@@ -368,176 +366,765 @@ int ns_set_readonly(int mode)
 	return err;
 }
 
-struct uipc_reg_ent *ns_ents(struct ns *ns, int type)
+/* ---- the names ---- */
+
+
+/* How long ago name @name was made (its ctime), or -1. */
+static int64_t name_age_ns(struct ns *ns, const char *name)
 {
-	return (struct uipc_reg_ent *)((char *)ns->reg + reg_ent_off(type));
+	struct stat st;
+	struct timespec now;
+
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (now.tv_sec - st.st_ctim.tv_sec) * 1000000000LL +
+	       (now.tv_nsec - st.st_ctim.tv_nsec);
+}
+
+static bool name_old(struct ns *ns, const char *name)
+{
+	return name_age_ns(ns, name) >= NS_YOUNG_NS;
+}
+
+
+
+/*
+ * Read symlink @name: "<a> <b>" into *@a, *@b, its owner into *@uid
+ * (unless @uid is NULL: one system call less).  -ENOENT if there is
+ * none; UIPC_CORRUPT if it is something else.
+ */
+static int link_read(struct ns *ns, const char *name, int64_t *a, uint64_t *b,
+		     uid_t *uid)
+{
+	char buf[64], *end;
+	struct stat st;
+	ssize_t n;
+	long long va;
+	unsigned long long vb = 0;
+
+	if (ns->empty)
+		return -ENOENT;
+	n = readlinkat(ns_dir(ns), name, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return errno == EINVAL ? UIPC_CORRUPT : -errno;
+	buf[n] = '\0';
+	va = strtoll(buf, &end, 10);
+	if (end == buf || va < 0 || va > INT32_MAX)
+		return UIPC_CORRUPT;
+	if (*end == ' ')
+		vb = strtoull(end + 1, &end, 10);
+	if (*end)
+		return UIPC_CORRUPT;
+	*a = va;
+	*b = vb;
+	if (!uid)
+		return 0;	/* the caller asks for the owner later, if at all */
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISLNK(st.st_mode))
+		return UIPC_CORRUPT;
+	*uid = st.st_uid;
+	return 0;
+}
+
+int ns_idx_read(struct ns *ns, int type, int idx, int *id, uint64_t *usage,
+		uid_t *uid)
+{
+	char name[64];
+	int64_t a;
+	int err;
+
+	idx_name(name, sizeof(name), type, idx);
+	err = link_read(ns, name, &a, usage, uid);
+	if (!err)
+		*id = (int)a;
+	if (!err && ipc_idx(*id) != idx)
+		err = UIPC_CORRUPT;
+	return err;
+}
+
+int ns_key_read(struct ns *ns, int type, int32_t key, int *id, uint64_t *extra,
+		uid_t *uid)
+{
+	char name[64];
+	int64_t a;
+	int err;
+
+	key_name(name, sizeof(name), type, key);
+	err = link_read(ns, name, &a, extra, uid);
+	if (!err)
+		*id = (int)a;
+	return err;
+}
+
+static int link_make(struct ns *ns, const char *name, int id, uint64_t b)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "%d %llu", id, (unsigned long long)b);
+	return symlinkat(target, ns_dir(ns), name) < 0 ? -errno : 0;
+}
+
+/* The owner of key @key's name, or (uid_t)-1. */
+uid_t ns_key_owner(struct ns *ns, int type, int32_t key)
+{
+	char name[64];
+	struct stat st;
+
+	key_name(name, sizeof(name), type, key);
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISLNK(st.st_mode))
+		return (uid_t)-1;
+	return st.st_uid;
+}
+
+int ns_key_claim(struct ns *ns, int type, int32_t key, int id, uint64_t extra)
+{
+	char name[64];
+
+	key_name(name, sizeof(name), type, key);
+	return link_make(ns, name, id, extra);
 }
 
 /*
- * Repair after a creator died holding the registry lock: its object, if
- * it got as far as a name, is removed, and the journal rolls the registry
- * back to where it was before the creation began.
+ * The names lock.  Removing a name that names object X is "look, then
+ * unlink": between the two, another process could remove the same name
+ * and a creator make it anew for a new object, and our unlink would take
+ * that one.  So every removal of a name (and of a leftover file) looks
+ * and unlinks under one lock of the namespace: flock() on a descriptor
+ * of the directory of our own (flock belongs to the open file
+ * description: one per call, not shared with threads or children), which
+ * the kernel drops if its holder dies.  Making a name needs no lock: it
+ * succeeds only where none is.  Anybody who can open the directory can
+ * take it, so it is never waited for longer than NAMES_WAIT_NS: a user
+ * who holds it only delays removals, after which they go on without it
+ * (docs/security.md).  Nested takes by one thread count.
  */
-/*
- * Delete the files of @type that the registry does not know as live: a
- * creator or remover that died half way may have left one.  Called with
- * the registry locked, so no creation or removal is in flight.
- */
-static void ns_sweep_orphans(struct ns *ns, int type)
+#define NAMES_WAIT_NS	200000000L	/* at most this long */
+#define NAMES_SPINS	64		/* yields before naps */
+
+static __thread int names_fd = -1;
+static __thread int names_depth;
+
+void ns_names_lock(struct ns *ns)
 {
-	struct uipc_reg_ent *ents = ns_ents(ns, type);
-	size_t plen = strlen(ns_type_name[type]);
-	struct dirent *d;
-	DIR *dir;
+	int64_t t0;
 	int fd;
 
+	if (names_depth++)
+		return;
 	fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	t0 = mono_ns();
+	for (int i = 0;; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			names_fd = fd;
+			return;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		if (mono_ns() - t0 > NAMES_WAIT_NS) {
+			ns_say(ns->root, "names lock held too long; going on");
+			break;
+		}
+		if (i < NAMES_SPINS)
+			sched_yield();
+		else
+			fx_nap(1000000L, NULL);
+	}
+	close(fd);
+}
+
+void ns_names_unlock(void)
+{
+	if (--names_depth)
+		return;
+	if (names_fd >= 0)
+		close(names_fd);	/* and the lock goes with it */
+	names_fd = -1;
+}
+
+/* link_drop - remove symlink @name if it says @id.  0, or -errno. */
+static int link_drop(struct ns *ns, const char *name, int id)
+{
+	uint64_t b;
+	int64_t a;
+	uid_t uid;
+	int err;
+
+	ns_names_lock(ns);
+	err = link_read(ns, name, &a, &b, &uid);
+	if (!err && a != id)
+		err = -ESTALE;
+	else if (!err || err == -EUCLEAN)	/* junk under our name goes */
+		err = unlinkat(ns_dir(ns), name, 0) < 0 ? -errno : 0;
+	ns_names_unlock();
+	return err;
+}
+
+int ns_key_drop(struct ns *ns, int type, int32_t key, int id)
+{
+	char name[64];
+
+	key_name(name, sizeof(name), type, key);
+	return link_drop(ns, name, id);
+}
+
+/*
+ * ns_idx_retarget - our index name of @id names @nid instead (the same
+ * index, another sequence), replaced in one step.  0 or -errno.
+ */
+int ns_idx_retarget(struct ns *ns, int type, int id, int nid, uint64_t usage)
+{
+	char name[64], tmp[64];
+	uint64_t u;
+	uid_t uid;
+	int cur, err;
+
+	if (ipc_idx(nid) != ipc_idx(id))
+		return -EINVAL;
+	err = ns_idx_read(ns, type, ipc_idx(id), &cur, &u, &uid);
+	if (err || cur != id || uid != geteuid())
+		return err ? err : -ESTALE;
+	idx_name(name, sizeof(name), type, ipc_idx(id));
+	snprintf(tmp, sizeof(tmp), ".new.%d.%llx", (int)getpid(),
+		 (unsigned long long)mono_ns());
+	err = link_make(ns, tmp, nid, usage);
+	if (err)
+		return err;
+	if (renameat(ns_dir(ns), tmp, ns_dir(ns), name) < 0) {
+		err = -errno;
+		unlinkat(ns_dir(ns), tmp, 0);
+	}
+	return err;
+}
+
+int ns_idx_drop(struct ns *ns, int type, int id)
+{
+	char name[64];
+
+	idx_name(name, sizeof(name), type, ipc_idx(id));
+	return link_drop(ns, name, id);
+}
+
+/* A stream of the directory's names (of our own: the position is ours). */
+static DIR *ns_opendir(struct ns *ns, int *err)
+{
+	int fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir;
+
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
 	dir = fdopendir(fd);
 	if (!dir) {
+		*err = -ENOMEM;
 		close(fd);
-		return;
 	}
-	while ((d = readdir(dir))) {
-		char *end;
-		long id;
+	return dir;
+}
 
-		if (strncmp(d->d_name, ns_type_name[type], plen) ||
-		    d->d_name[plen] != '.')
+/*
+ * ns_scan - call @fn for every index name of @type (id, usage, owner).
+ * Stops early when @fn returns nonzero, and returns that.
+ */
+/*
+ * ns_scan_names - call @fn with every name "<type>.<kind>..." (kind 'i':
+ * index names, 'k': key names); stops when @fn returns nonzero.
+ */
+int ns_scan_names(struct ns *ns, int type, char kind,
+		  int (*fn)(void *arg, const char *name), void *arg)
+{
+	size_t plen = strlen(ns_type_name[type]);
+	struct dirent *d;
+	DIR *dir;
+	int r = 0;
+
+	if (ns->empty)
+		return 0;
+	dir = ns_opendir(ns, &r);
+	if (!dir)
+		return r;
+	while (!r && (d = readdir(dir)))
+		if (!strncmp(d->d_name, ns_type_name[type], plen) &&
+		    d->d_name[plen] == '.' && d->d_name[plen + 1] == kind)
+			r = fn(arg, d->d_name);
+	closedir(dir);
+	return r;
+}
+
+struct idx_scan {
+	struct ns *ns;
+	int type;
+	int (*fn)(void *arg, int idx, int id, uint64_t usage, uid_t uid);
+	void *arg;
+};
+
+static int idx_one(void *arg, const char *s)
+{
+	struct idx_scan *sc = arg;
+	size_t plen = strlen(ns_type_name[sc->type]);
+	uint64_t usage;
+	char *end;
+	long idx;
+	uid_t uid;
+	int id, e;
+
+	idx = strtol(s + plen + 2, &end, 10);
+	if (*end || end == s + plen + 2 || idx < 0 || idx >= UIPC_IPCMNI)
+		return 0;
+	e = ns_idx_read(sc->ns, sc->type, (int)idx, &id, &usage, &uid);
+	if (e == -EAGAIN || e == -ENOENT)
+		return 0;	/* being dropped, or gone meanwhile */
+	if (e < 0) {
+		/* not ours to read: a name all the same */
+		id = -1;
+		usage = 0;
+		uid = (uid_t)-1;
+	}
+	return sc->fn(sc->arg, (int)idx, id, usage, uid);
+}
+
+int ns_scan(struct ns *ns, int type,
+	    int (*fn)(void *arg, int idx, int id, uint64_t usage, uid_t uid),
+	    void *arg)
+{
+	return ns_scan_names(ns, type, 'i', idx_one,
+			     &(struct idx_scan){ ns, type, fn, arg });
+}
+
+/*
+ * ns_orphan - is object file @name (of object @id) the leftover of a
+ * removal or a creation that died: removed, or new with its creator
+ * dead, or still without a header a second on?  A file we cannot read,
+ * or that is no object of ours, is somebody's.
+ */
+bool ns_orphan(struct ns *ns, const char *name, int id)
+{
+	int fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct uipc_hdr h;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (n < (ssize_t)sizeof(h) || !h.magic)
+		return name_old(ns, name);
+	return h.magic == UIPC_MAGIC && h.id == id &&
+	       (h.state == UIPC_S_REMOVED ||
+		(h.state == UIPC_S_NEW &&
+		 !proc_alive((pid_t)h.creator_pid, h.creator_start)));
+}
+
+/*
+ * ns_sweep - remove what removers and creators of @type that died left
+ * under no index name: object files that were removed, or never
+ * finished (their creator dead, or no header a second on).  Only ours
+ * go (sticky).
+ */
+static void ns_sweep(struct ns *ns, int type)
+{
+	size_t plen = strlen(ns_type_name[type]);
+	struct dirent *d;
+	DIR *dir;
+	int err;
+
+	dir = ns_opendir(ns, &err);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		const char *s = d->d_name;
+		uint64_t usage;
+		char *end;
+		uid_t uid;
+		long id;
+		int nid;
+
+
+		if (strncmp(s, ns_type_name[type], plen) || s[plen] != '.' ||
+		    s[plen + 1] < '0' || s[plen + 1] > '9')
 			continue;
-		id = strtol(d->d_name + plen + 1, &end, 10);
+		id = strtol(s + plen + 1, &end, 10);
 		if (*end || id < 0 || id > INT32_MAX)
 			continue;
-		if (READ_ONCE(ents[id % UIPC_IPCMNI].state) == UIPC_E_LIVE &&
-		    READ_ONCE(ents[id % UIPC_IPCMNI].id) == (int32_t)id)
+		if (ns_idx_read(ns, type, ipc_idx((int)id), &nid, &usage,
+				&uid) == 0 && nid == id)
+			continue;	/* named: ns_stale() judges it */
+		if (!ns_orphan(ns, s, (int)id))
 			continue;
-		unlinkat(ns_dir(ns), d->d_name, 0);
+		ns_names_lock(ns);
+		if (ns_orphan(ns, s, (int)id) &&
+		    (ns_idx_read(ns, type, ipc_idx((int)id), &nid, &usage,
+				 &uid) || nid != id))
+			unlinkat(ns_dir(ns), s, 0);
+		ns_names_unlock();
 	}
 	closedir(dir);
 }
 
-static void ns_reg_repair(struct ns *ns, int type, struct jctx *jc)
+
+struct counts {
+	struct ns *ns;
+	int type;
+	uint32_t in_use;
+	uint64_t used;
+	int max_idx;
+};
+
+static int count_one(void *arg, int idx, int id, uint64_t usage, uid_t uid)
 {
-	struct uipc_reg_type *rt = &ns->reg->t[type];
-	struct uipc_reg_ent *ents = ns_ents(ns, type);
-	int32_t max = READ_ONCE(rt->max_idx);
+	struct counts *c = arg;
+
 	char name[64];
+	struct stat st;
 
-	if (max >= UIPC_IPCMNI)
-		max = UIPC_IPCMNI - 1;
-	for (int i = 0; i <= max; i++) {
-		if (READ_ONCE(ents[i].state) != UIPC_E_RESERVED)
-			continue;
-		ns_obj_name(name, sizeof(name), type, ents[i].id);
-		unlinkat(ns->dirfd, name, 0);
-	}
-	jn_rollback(jc);
-	/* anything still RESERVED was never journalled: drop it */
-	for (int i = 0; i <= max; i++)
-		if (READ_ONCE(ents[i].state) == UIPC_E_RESERVED)
-			WRITE_ONCE(ents[i].state, UIPC_E_FREE);
-	ns_sweep_orphans(ns, type);
-}
-
-int ns_reg_lock(struct ns *ns, int type, struct jctx *jc)
-{
-	struct uipc_reg_type *rt = &ns->reg->t[type];
-	int err;
-
-	err = jn_init(jc, ns->reg, ns->reg_size,
-		      (char *)&rt->journal - (char *)ns->reg,
-		      sizeof(rt->journal) + sizeof(rt->jent));
-	if (err)
-		return err;
-	if (lk_lock(&rt->lock) == 1 || READ_ONCE(jc->j->n))
-		ns_reg_repair(ns, type, jc);	/* a holder died half way */
+	if (id >= 0 && ns_stale(c->ns, c->type, id))
+		return 0;
+	ns_obj_name(name, sizeof(name), c->type, id);
+	if (id >= 0 && fstatat(ns_dir(c->ns), name, &st, AT_SYMLINK_NOFOLLOW))
+		return 0;	/* named, not made yet: not an object yet */
+	c->in_use++;
+	c->used += usage;
+	if (idx > c->max_idx)
+		c->max_idx = idx;
 	return 0;
 }
 
-void ns_reg_unlock(struct ns *ns, int type, struct jctx *jc)
+/*
+ * ns_count - objects of @type (every index name, whoever holds it: a
+ * name another user made up counts as an object of theirs, as on the
+ * kernel a key taken by another user does), their usage, the highest
+ * index (-1: none).  Leftovers of a creator or remover that died are not
+ * counted, and removed when they are ours (ns_stale()).
+ */
+int ns_count(struct ns *ns, int type, uint32_t *in_use, uint64_t *used,
+	     int *max_idx)
 {
-	jn_commit(jc);
-	lk_unlock(&ns->reg->t[type].lock);
+	struct counts c = { ns, type, 0, 0, -1 };
+	int err;
+
+	if (!ns_ro)
+		ns_sweep(ns, type);
+	err = ns_scan(ns, type, count_one, &c);
+
+	if (err < 0)
+		return err;
+	*in_use = c.in_use;
+	if (used)
+		*used = c.used;
+	if (max_idx)
+		*max_idx = c.max_idx;
+	return 0;
 }
 
 /*
- * ns_alloc_id - take an index for a new object, as ipc_idr_alloc() does.
- * Called with the type's registry lock held; the entry is left RESERVED.
+ * ns_names_at_most - an upper bound on the names in the directory, from
+ * the status this call already took (tmpfs counts 20 bytes of size per
+ * entry): when it is below a limit, no object count can reach it.
+ */
+uint64_t ns_names_at_most(struct ns *ns)
+{
+	struct stat st;
+
+	if (!ns->tmpfs || ns_dir_stat(ns, &st) < 0)
+		return UINT64_MAX;
+	return (uint64_t)st.st_size / BOGO_DIRENT;
+}
+
+/* ---- where our creations go on: uipc.ids.<uid> ---- */
+
+static struct uipc_idhint private_hint;
+static struct uipc_idhint *hint;
+static uid_t hint_uid = (uid_t)-1;
+
+static void hint_format(struct uipc_idhint *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = UIPC_HINT_MAGIC;
+	for (int t = 0; t < UIPC_NTYPES; t++)
+		h->t[t].last_idx = -1;
+}
+
+/*
+ * Our uid's hints, mapped once.  One that somebody else owns, or that is
+ * not a hint file, is never read: then a private one stands in (this
+ * process's creations still get unique ids, but may reuse a removed one
+ * sooner than the kernel would).  Called under ns_mu.
+ */
+static struct uipc_idhint *hint_get(struct ns *ns)
+{
+	uid_t me = geteuid();
+	char name[64];
+	struct stat st;
+	void *p;
+	int fd;
+
+	if (hint && hint_uid == me)
+		return hint;
+	if (hint && hint != &private_hint)
+		munmap(hint, sizeof(*hint));
+	hint = &private_hint;
+	hint_uid = me;
+	hint_format(&private_hint);
+	snprintf(name, sizeof(name), "uipc.ids.%u", (unsigned)me);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0644);
+	if (fd < 0)
+		return hint;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != me ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (st.st_size != 0 && st.st_size != sizeof(*hint)) ||
+	    (st.st_size == 0 && ftruncate(fd, sizeof(*hint)) < 0)) {
+		close(fd);
+		return hint;
+	}
+	p = mmap(NULL, sizeof(*hint), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return hint;
+	if (((struct uipc_idhint *)p)->magic != UIPC_HINT_MAGIC)
+		hint_format(p);
+	ipc_guard_add(p, sizeof(*hint));
+	hint = p;
+	return hint;
+}
+
+/*
+ * A creator names the index before it creates the file: an index name
+ * whose file is missing is a leftover only once it is NS_YOUNG_NS old.
+ * The creator checks that its index name is still there once its file
+ * is (ipcget_new), so a creator stopped for longer loses its index
+ * cleanly and takes another.
+ */
+static bool idx_young(struct ns *ns, int type, int id)
+{
+	char name[64];
+	struct stat st;
+	struct timespec now;
+
+	uint64_t usage;
+	uid_t uid;
+	int nid;
+
+	if (ns_idx_read(ns, type, ipc_idx(id), &nid, &usage, &uid) || nid != id)
+		return false;
+	idx_name(name, sizeof(name), type, ipc_idx(id));
+	if (fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (now.tv_sec - st.st_ctim.tv_sec) * 1000000000LL +
+	       (now.tv_nsec - st.st_ctim.tv_nsec) < NS_YOUNG_NS;
+}
+
+/*
+ * ns_stale - do the names of object @id name nothing?  True when its file
+ * is gone, or says it was removed, or was never finished by a creator
+ * that is dead: a remover or creator died half way.  Then the names that
+ * are ours to remove go (unless we only observe).  An object being
+ * created by a live creator is not stale.  A file we cannot read is
+ * somebody's object: not stale.
+ */
+static bool stale_judge(struct ns *ns, int type, int id, bool *file)
+{
+	struct uipc_hdr h;
+	char name[64];
+	ssize_t n;
+	int fd;
+
+	ns_obj_name(name, sizeof(name), type, id);
+	fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	*file = fd >= 0;
+	if (fd < 0)
+		return errno == ENOENT && !idx_young(ns, type, id);
+	n = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (n < (ssize_t)sizeof(h) || !h.magic)
+		return !idx_young(ns, type, id);	/* no header yet */
+	if (h.magic != UIPC_MAGIC || h.id != id || h.type != type)
+		return false;	/* not ours to judge */
+	return h.state == UIPC_S_REMOVED ||
+	       (h.state == UIPC_S_NEW &&
+		!proc_alive((pid_t)h.creator_pid, h.creator_start));
+}
+
+bool ns_stale(struct ns *ns, int type, int id)
+{
+	bool file;
+
+	if (!stale_judge(ns, type, id, &file))
+		return false;
+	if (ns_ro)
+		return true;
+	ns_names_lock(ns);
+	if (stale_judge(ns, type, id, &file) && ns_idx_drop(ns, type, id) == 0 &&
+	    file)
+		ns_unlink(ns, type, id);
+	ns_names_unlock();
+	return true;
+}
+
+/*
+ * hint_lock - our uid's creations take turns at the hints (so that the
+ * cursor only moves on, and no id comes back soon): a POSIX record lock
+ * on the hint file, which the kernel drops when its holder dies.  Returns
+ * the descriptor to close to unlock, or -1 (private hints: our own
+ * mutex is enough).  Under ns_mu.
+ */
+static int hint_lock(struct ns *ns, struct uipc_idhint *h)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char name[64];
+	struct stat st;
+	int fd;
+
+	if (h == &private_hint)
+		return -1;
+	snprintf(name, sizeof(name), "uipc.ids.%u", (unsigned)hint_uid);
+	fd = openat(ns_dir(ns), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_uid != hint_uid ||
+	    fcntl(fd, F_SETLKW, &fl) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * hint_newest - the kernel has one cursor per namespace; we have one per
+ * user, since nobody may write another's.  So that one user's creations
+ * go on where another's stopped (no id of root's comes back soon as a
+ * user's), the cursor continues from the newest of our own hint, root's
+ * and the namespace owner's: users trust those two already.  Other
+ * users' hints are never read (they could steer our ids).
+ */
+static void hint_newest(struct ns *ns, int type, struct uipc_idhint_type *ht)
+{
+	uid_t who[2] = { 0, ns->owner };
+
+	for (int i = 0; i < 2; i++) {
+		struct uipc_idhint o;
+		char name[64];
+		struct stat st;
+		int fd;
+
+		if (who[i] == hint_uid || (i == 1 && who[1] == who[0]))
+			continue;
+		snprintf(name, sizeof(name), "uipc.ids.%u", (unsigned)who[i]);
+		fd = openat(ns_dir(ns), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == who[i] && !(st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    pread(fd, &o, sizeof(o), 0) == (ssize_t)sizeof(o) &&
+		    o.magic == UIPC_HINT_MAGIC && o.t[type].gen > ht->gen)
+			*ht = o.t[type];
+		close(fd);
+	}
+}
+
+/* Does the name at @idx hold nothing but the leftovers of a removal? */
+static bool idx_stale(struct ns *ns, int type, int idx)
+{
+	char name[64];
+	struct stat st;
+	uint64_t usage;
+	uid_t uid;
+	int id, err = ns_idx_read(ns, type, idx, &id, &usage, &uid);
+
+	if (err)
+		return false;
+	if (!ns_stale(ns, type, id))
+		return false;
+	idx_name(name, sizeof(name), type, idx);
+	return fstatat(ns_dir(ns), name, &st, AT_SYMLINK_NOFOLLOW) < 0;
+}
+
+/*
+ * ns_alloc_id - claim an index for a new object, as ipc_idr_alloc() does,
+ * and name it (<t>.i<idx> -> id): a fresh index name is ours, an existing
+ * one is somebody's, whoever holds it.  @in_use: objects of @type now.
  * Returns the new id, or -ENOSPC.
  */
-int ns_alloc_id(struct ns *ns, int type, struct jctx *jc, int32_t key,
-		struct uipc_reg_ent **entp)
+int ns_alloc_id(struct ns *ns, int type, uint32_t in_use, uint64_t usage)
 {
-	struct uipc_reg_type *rt = &ns->reg->t[type];
-	struct uipc_reg_ent *ents = ns_ents(ns, type);
-	uint32_t in_use = READ_ONCE(rt->in_use);
 	uint32_t max = in_use * 3 / 2;
-	uint32_t next = READ_ONCE(rt->next);
-	uint32_t seq = READ_ONCE(rt->seq);
-	int32_t last = READ_ONCE(rt->last_idx);
-	int idx = -1;
+	struct uipc_idhint_type ht;
+	struct uipc_idhint *h;
+	uint32_t next, seq;
+	int32_t last;
+	int idx = -1, id = -1, lfd;
 
 	if (max < UIPC_MIN_CYCLE)
 		max = UIPC_MIN_CYCLE;
 	if (max > UIPC_IPCMNI)
 		max = UIPC_IPCMNI;
-	/* idr_alloc_cyclic: first free at or after next, then from 0 */
-	for (uint32_t i = next; i < max; i++)
-		if (READ_ONCE(ents[i].state) == UIPC_E_FREE) {
-			idx = i;
-			break;
-		}
-	if (idx < 0)
-		for (uint32_t i = 0; i < max && i < next; i++)
-			if (READ_ONCE(ents[i].state) == UIPC_E_FREE) {
-				idx = i;
-				break;
-			}
-	if (idx < 0)
-		return -ENOSPC;
-	if (idx <= last) {
-		seq++;
-		if (seq >= INT32_MAX / UIPC_SEQ_MULT)
-			seq = 0;
-		jw32(jc, &rt->seq, seq);
+	pthread_mutex_lock(&ns_mu);
+	h = hint_get(ns);
+	lfd = hint_lock(ns, h);
+	ht = h->t[type];
+	hint_newest(ns, type, &ht);
+	next = ht.next;
+	seq = ht.seq;
+	last = ht.last_idx;
+	if (next >= UIPC_IPCMNI || seq >= INT32_MAX / UIPC_SEQ_MULT ||
+	    last < -1 || last >= UIPC_IPCMNI) {
+		next = 0;	/* a hint scribbled on: start afresh */
+		seq = 0;
+		last = -1;
 	}
-	jws32(jc, &rt->last_idx, idx);
-	jw32(jc, &rt->next, idx + 1);
-	jw32(jc, &rt->in_use, in_use + 1);
-	if (idx > READ_ONCE(rt->max_idx))
-		jws32(jc, &rt->max_idx, idx);
+	/* idr_alloc_cyclic: first free at or after next, then from 0 */
+	for (uint32_t n = 0; n < max && idx < 0; n++) {
+		uint32_t i = next < max ? (next + n) % max : n;
+		uint32_t s = seq;
+		char name[64];
+		int err;
 
-	struct uipc_reg_ent *e = &ents[idx];
-	int id = (int)(seq * UIPC_SEQ_MULT + idx);
-
-	jws32(jc, &e->key, key);
-	jws32(jc, &e->id, id);
-	jw32(jc, &e->pid, (uint32_t)proc_self()->pid);
-	jw32(jc, &e->state, UIPC_E_RESERVED);
-	*entp = e;
-	return id;
+		if ((int32_t)i <= last) {
+			s++;
+			if (s >= INT32_MAX / UIPC_SEQ_MULT)
+				s = 0;
+		}
+		idx_name(name, sizeof(name), type, i);
+		for (int tries = 0; tries < 2; tries++) {
+			err = link_make(ns, name, (int)(s * UIPC_SEQ_MULT + i),
+					usage);
+			if (err != -EEXIST || !idx_stale(ns, type, i))
+				break;
+		}
+		if (err == 0) {
+			idx = i;
+			seq = s;
+			id = (int)(s * UIPC_SEQ_MULT + i);
+		} else if (err != -EEXIST) {
+			if (lfd >= 0)
+				close(lfd);
+			pthread_mutex_unlock(&ns_mu);
+			return err == -ENOSPC || err == -EDQUOT ? -ENOMEM : err;
+		}
+	}
+	if (idx >= 0) {
+		WRITE_ONCE(h->t[type].seq, seq);
+		WRITE_ONCE(h->t[type].last_idx, idx);
+		WRITE_ONCE(h->t[type].next, (uint32_t)idx + 1);
+		WRITE_ONCE(h->t[type].gen, ht.gen + 1);
+	}
+	if (lfd >= 0)
+		close(lfd);	/* and the lock goes with it */
+	pthread_mutex_unlock(&ns_mu);
+	return idx < 0 ? -ENOSPC : id;
 }
 
-/* ns_free_idx - release index @idx; registry lock held. */
-void ns_free_idx(struct ns *ns, int type, struct jctx *jc, int idx)
+/* ns_unlink - remove name @type.@id (the object file).  0 or -errno. */
+int ns_unlink(struct ns *ns, int type, int id)
 {
-	struct uipc_reg_type *rt = &ns->reg->t[type];
-	struct uipc_reg_ent *ents = ns_ents(ns, type);
-	int32_t max = READ_ONCE(rt->max_idx);
-	uint32_t in_use = READ_ONCE(rt->in_use);
+	char name[64];
 
-	if (idx < 0 || idx >= UIPC_IPCMNI ||
-	    READ_ONCE(ents[idx].state) == UIPC_E_FREE)
-		return;
-	jw32(jc, &ents[idx].state, UIPC_E_FREE);
-	jw32(jc, &rt->in_use, in_use ? in_use - 1 : 0);
-	if (idx == max) {
-		if (max >= UIPC_IPCMNI)
-			max = UIPC_IPCMNI - 1;
-		do {
-			max--;
-		} while (max >= 0 && READ_ONCE(ents[max].state) == UIPC_E_FREE);
-		jws32(jc, &rt->max_idx, max);
-	}
+	ns_obj_name(name, sizeof(name), type, id);
+	return unlinkat(ns_dir(ns), name, 0) < 0 ? -errno : 0;
 }

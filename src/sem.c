@@ -50,9 +50,30 @@
 /* Private per-process state of a mapped set. */
 struct sem_priv {
 	uint32_t undo_idx;	/* our undo record, if it still is ours */
-	uint32_t nwake;		/* waiters to wake after unlocking */
-	uint32_t wake[SEM_NSLOTS];
 };
+
+/*
+ * The waiters a call completed under the set's lock, woken once it has
+ * unlocked.  Per call, not per set: the threads of a process share the
+ * set's mapping, and a signal handler may make a call in the middle of
+ * another on the same thread.  So each call keeps its list on its stack
+ * (SEM_WAKES) and the thread points at the innermost one; a completion
+ * with no list, or with a full one, wakes at once.
+ */
+struct sem_wakes {
+	struct sem_wakes *outer;
+	uint32_t n;
+	uint32_t *word[SEM_NSLOTS];
+};
+
+static __thread struct sem_wakes *sem_cur_wakes;
+
+static void sem_wakes_end(struct sem_wakes *w);
+
+#define SEM_WAKES(w)							\
+	struct sem_wakes w __attribute__((cleanup(sem_wakes_end))) =	\
+		{ .outer = sem_cur_wakes };				\
+	sem_cur_wakes = &w
 
 static inline struct uipc_semwait *slot_at(struct obj *o, uint32_t i)
 {
@@ -304,6 +325,30 @@ static void undo_free(struct obj *o, struct uipc_semundo *u)
 			jw32(&o->jc, pair, 0);
 		}
 	}
+	jw32(&o->jc, &u->pid, 0);
+}
+
+/*
+ * An undo record whose adjustments are all zero changes nothing at exit:
+ * free it, so that only processes that hold an adjustment hold a record
+ * (a prefork server's workers, which take a mutex with SEM_UNDO and give
+ * it back, hold one at a time, not one each), and so that the checks of
+ * holders cost one per adjustment held, not one per process that ever
+ * used the set.  A waker that completes a sleeper's operation takes a
+ * record for it again.  Lock held.
+ */
+static void undo_drop_empty(struct obj *o, struct uipc_semundo *u)
+{
+	const int16_t *adj;
+
+	if (!u || !READ_ONCE(u->pid))
+		return;
+	adj = undo_adj(u);
+	for (uint32_t i = 0; i < o->u.sem.nsems; i++)
+		if (READ_ONCE(adj[i]))
+			return;
+	if (!jn_room(&o->jc, 1))
+		jn_commit(&o->jc);
 	jw32(&o->jc, &u->pid, 0);
 }
 
@@ -576,20 +621,32 @@ static void sem_fix_waiters(struct obj *o)
 
 static void wake_later(struct obj *o, uint32_t slot)
 {
-	struct sem_priv *pv = o->priv;
+	struct sem_wakes *w = sem_cur_wakes;
+	uint32_t *word = &slot_at(o, slot)->w.state;
 
-	if (pv->nwake < SEM_NSLOTS)
-		pv->wake[pv->nwake++] = slot;
+	if (w && w->n < SEM_NSLOTS)
+		w->word[w->n++] = word;
+	else
+		fx_wake(word, 1);
 }
 
-/* Issue the wakeups collected under the lock.  Lock NOT held. */
+/* Issue the wakeups this call collected under the lock.  Lock NOT held. */
 static void sem_wake(struct obj *o)
 {
-	struct sem_priv *pv = o->priv;
+	struct sem_wakes *w = sem_cur_wakes;
 
-	for (uint32_t i = 0; i < pv->nwake; i++)
-		fx_wake(&slot_at(o, pv->wake[i])->w.state, 1);
-	pv->nwake = 0;
+	if (!w)
+		return;
+	for (uint32_t i = 0; i < w->n; i++)
+		fx_wake(w->word[i], 1);
+	w->n = 0;
+}
+
+/* The end of a call's SEM_WAKES scope. */
+static void sem_wakes_end(struct sem_wakes *w)
+{
+	sem_wake(NULL);
+	sem_cur_wakes = w->outer;
 }
 
 /*
@@ -678,13 +735,17 @@ static void sem_update_queue(struct obj *o)
 				removed = true;
 				continue;
 			}
+			if (r == 0 && undo && !u) {
+				/* a sleeper gives up an empty record: take one */
+				u = undo_find(o, READ_ONCE(best->w.pid),
+					      READ_ONCE(best->w.start), true);
+				if (!u)
+					r = -ENOMEM;	/* table full; see docs */
+			}
 			if (r == 0) {
-				if (undo && !u) {
-					r = -EIDRM;	/* its record vanished */
-				} else {
-					apply_ops(o, sops, n, newv, u,
-						  READ_ONCE(best->w.pid));
-				}
+				apply_ops(o, sops, n, newv, u,
+					  READ_ONCE(best->w.pid));
+				undo_drop_empty(o, u);
 			}
 			if (!jn_room(&o->jc, 4))
 				jn_commit(&o->jc);
@@ -812,6 +873,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 	sigset_t oldmask;
 	bool reaped = false;
 	int r, slept = 0, slice = 0, spins = 0;
+	SEM_WAKES(wakes);
 
 	if (!newv)
 		return -ENOMEM;
@@ -864,6 +926,7 @@ static int sem_slow(struct obj *o, const struct sembuf *sops, size_t n,
 				sem_update_queue(o);
 			wt_hint(&s->last_pid, &s->last_cpu, &s->prev_cpu);
 		}
+		undo_drop_empty(o, u);	/* done, failed, or about to wait */
 		if (r != 1) {
 			sem_unpin_all(o, sops, n);
 			goto unlock;
@@ -1070,7 +1133,7 @@ static int sem_info(int cmd, void *buf)
 	si.semmap = SEMMNS_K;
 	si.semume = SEMOPM_K;
 	if (cmd == SEM_INFO) {
-		err = ipc_registry_counts(UIPC_T_SEM, &in_use, &used);
+		err = ipc_counts(UIPC_T_SEM, &in_use, &used);
 		if (err)
 			return err;
 		si.semusz = (int)in_use;
@@ -1093,6 +1156,7 @@ static int sem_stat(int semid, int cmd, struct semid_ds *buf)
 	struct semid_ds ds;
 	struct obj *o, *r;
 	int err;
+	SEM_WAKES(wakes);
 
 	err = ipc_stat_get(UIPC_T_SEM, semid, cmd == IPC_STAT, cmd == SEM_STAT_ANY, &o);
 	if (err)
@@ -1135,9 +1199,12 @@ static int sem_down(int semid, int cmd, const struct semid_ds *in)
 {
 	struct obj *o = ipc_obj_get(UIPC_T_SEM, semid);
 	int err;
+	SEM_WAKES(wakes);
 
 	if (IS_ERR(o))
-		return PTR_ERR(o);
+		return cmd == IPC_RMID ?
+		       ipc_rmid_broken(UIPC_T_SEM, semid, PTR_ERR(o)) :
+		       PTR_ERR(o);
 	if (!ipc_is_owner(&o->hdr->perm)) {
 		err = -EPERM;
 	} else if (cmd == IPC_RMID) {
@@ -1162,6 +1229,7 @@ static int sem_main(int semid, int semnum, int cmd, void *arg, int val)
 	struct obj *o, *v;
 	uint32_t n;
 	int r = 0;
+	SEM_WAKES(wakes);
 
 	if (cmd == SETVAL && (val > SEMVMX_K || val < 0))
 		return -ERANGE;
@@ -1317,6 +1385,7 @@ static void sem_exit_one(struct obj *o)
 {
 	const struct proc_self *me = proc_self();
 	struct uipc_semundo *u;
+	SEM_WAKES(wakes);
 
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE)
 		return;

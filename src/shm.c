@@ -318,29 +318,23 @@ static void shm_verify(struct obj *o)
 
 /*
  * shm_destroy_if_unused - remove a SHM_DEST segment nobody holds.
- * Takes the registry lock, then the object's (the lock order).
  */
 static void shm_destroy_if_unused(struct obj *o)
 {
-	struct ns *ns = ns_get();
-	struct jctx rjc;
 	bool gone = false;
 
-	if (IS_ERR(ns) || ns_reg_lock(ns, UIPC_T_SHM, &rjc))
-		return;
 	ipc_obj_lock(o);
 	if (READ_ONCE(o->hdr->state) == UIPC_S_LIVE &&
 	    (READ_ONCE(o->hdr->perm.mode) & SHM_DEST)) {
 		shm_verify(o);
 		if (!READ_ONCE(o->u.shm.seg->nattch)) {
-			ipc_remove_locked(ns, &rjc, o);
+			ipc_remove_locked(o);
 			gone = true;
 		}
 	}
 	ipc_obj_unlock(o);
 	if (gone)
 		ipc_unlink(o);
-	ns_reg_unlock(ns, UIPC_T_SHM, &rjc);
 }
 
 /* ---- fork ---- */
@@ -745,7 +739,7 @@ static int shm_info(int cmd, void *buf)
 	int max, err;
 
 	lim_get(&lim);
-	err = ipc_registry_counts(UIPC_T_SHM, &in_use, &used);
+	err = ipc_counts(UIPC_T_SHM, &in_use, &used);
 	if (err)
 		return err;
 	max = ipc_max_idx(UIPC_T_SHM);
@@ -778,37 +772,31 @@ static int shm_info(int cmd, void *buf)
 static int shm_rmid(struct obj *o)
 {
 	struct ns *ns = ns_get();
-	struct jctx rjc;
-	bool gone = false;
+	bool gone = false, unkeyed = false;
 	int err = 0;
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
-	err = ns_reg_lock(ns, UIPC_T_SHM, &rjc);
-	if (err)
-		return err;
 	ipc_obj_lock(o);
 	if (READ_ONCE(o->hdr->state) != UIPC_S_LIVE) {
 		err = -EIDRM;
 	} else {
-		struct uipc_reg_ent *e = &ns_ents(ns, UIPC_T_SHM)[ipc_idx(o->id)];
-
 		shm_verify(o);
 		if (!READ_ONCE(o->u.shm.seg->nattch)) {
-			ipc_remove_locked(ns, &rjc, o);
+			ipc_remove_locked(o);
 			gone = true;
 		} else {
 			jw32(&o->jc, &o->hdr->perm.mode,
 			     READ_ONCE(o->hdr->perm.mode) | SHM_DEST);
 			jws32(&o->jc, &o->hdr->perm.key, IPC_PRIVATE);
-			if (READ_ONCE(e->id) == o->id)
-				jws32(&rjc, &e->key, IPC_PRIVATE);
+			unkeyed = true;
 		}
 	}
 	ipc_obj_unlock(o);
 	if (gone)
 		ipc_unlink(o);
-	ns_reg_unlock(ns, UIPC_T_SHM, &rjc);
+	else if (unkeyed && o->key != IPC_PRIVATE)
+		ns_key_drop(ns, UIPC_T_SHM, o->key, o->id);	/* the key goes now */
 	return err;
 }
 
@@ -818,7 +806,9 @@ static int shm_down(int shmid, int cmd, const struct shmid_ds *in)
 	int err;
 
 	if (IS_ERR(o))
-		return PTR_ERR(o);
+		return cmd == IPC_RMID ?
+		       ipc_rmid_broken(UIPC_T_SHM, shmid, PTR_ERR(o)) :
+		       PTR_ERR(o);
 	if (!ipc_is_owner(&o->hdr->perm)) {
 		err = -EPERM;
 	} else if (cmd == IPC_RMID) {

@@ -6,7 +6,6 @@
 # part of Criterion's interface they use.
 UNIT_SRC := $(wildcard test/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/test/unit/%)
-HASH := \#
 # evaluated once, and only by a make that builds a unit test
 HAVE_CRITERION = $(eval HAVE_CRITERION := $(shell printf \
 	'$(HASH)include <criterion/criterion.h>\nTest(a, b) {}\n' | \

@@ -23,7 +23,7 @@ run() {
 	UIPC_ROOT=$root timeout 600 "$@" > "$O/test-logs/$(echo "$name" | tr / _).log" 2>&1
 	rc=$?
 	end=$(date +%s)
-	left=$(ls -A "$root" 2>/dev/null | grep -v '^uipc\.\(registry\|limits\)$' | head -3)
+	left=$(ls -A "$root" 2>/dev/null | grep -v '^uipc\.\(ids\.[0-9]*\|limits\)$' | head -3)
 	rm -rf "$root"
 	if [ $rc -eq 77 ]; then
 		skip=$((skip + 1)); echo "SKIP $name"

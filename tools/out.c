@@ -72,6 +72,21 @@ void out_err(int code, int errnum, const char *fmt, ...)
 	exit(code);
 }
 
+/*
+ * out_namespace - the tools say why the namespace cannot be used (the
+ * library says it only under UIPC_DEBUG), rather than failing each call
+ * with an errno that looks like a SysV answer.
+ */
+void out_namespace(void)
+{
+#ifndef UIPC_TOOLS_KERNEL
+	char why[4400];
+
+	if (uipc_namespace(why, sizeof(why)) < 0)
+		out_errx(EXIT_FAILURE, "namespace %s", why);
+#endif
+}
+
 void out_tryhelp(void)
 {
 	fprintf(stderr, "Try '%s --help' for more information.\n", out_prog);

@@ -50,6 +50,7 @@ const char *out_group(gid_t gid);
 
 /* A decimal int, whole string: 0, -EINVAL or -ERANGE. */
 int out_parse_int(const char *s, int *v);
+void out_namespace(void);
 /* ipcmk's size syntax (see out.c): 0, -EINVAL or -ERANGE. */
 int out_parse_size(const char *s, uint64_t *res);
 

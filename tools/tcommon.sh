@@ -7,7 +7,8 @@
 # happen in a fresh IPC namespace (and a fresh PID namespace, so that the
 # pids a listing shows are the same on both sides).
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+# the tree's top: the nearest directory above the script with the Makefile
+top=$(cd "$(dirname "$0")" && while [ ! -f Makefile ] && [ "$PWD" != / ]; do cd ..; done && pwd)
 O=${O:-build}
 case $O in
 /*) B=$O ;;
@@ -78,10 +79,10 @@ norm_json_times() {
 	sed -E 's/("(send|recv|change|attached|detached|changed|last-op|last-changed|send_time|rcv_time|change_time|att_time|det_time|otime|ctime)": )[0-9]+/\1"T"/'
 }
 
-# ns_empty: nothing of ours in UIPC_ROOT (the registry and limits files
+# ns_empty: nothing of ours in UIPC_ROOT (the id hint and limits files
 # are the namespace itself, not objects).
 ns_objects() {
-	ls -A "$UIPC_ROOT" 2>/dev/null | grep -v '^uipc\.\(registry\|limits\)$'
+	ls -A "$UIPC_ROOT" 2>/dev/null | grep -v '^uipc\.\(ids\.[0-9]*\|limits\)$'
 }
 
 # sanitized: the library was built with a sanitizer (make sanitize); such a

@@ -151,6 +151,7 @@ int main(int argc, char **argv)
 		out_warnx("bad usage");
 		out_tryhelp();
 	}
+	out_namespace();
 	if (ask_shm) {
 		if (size > SIZE_MAX)
 			out_err(EXIT_FAILURE, EINVAL, "create share memory failed");

@@ -394,6 +394,9 @@ int main(int argc, char **argv)
 #endif
 	if (argc == 1)
 		return EXIT_SUCCESS;	/* as util-linux: nothing to do */
+	if (strcmp(argv[1], "-h") && strcmp(argv[1], "--help") &&
+	    strcmp(argv[1], "-V") && strcmp(argv[1], "--version"))
+		out_namespace();
 	if (legacy(argc, argv)) {
 		out_close_stdout();
 		return EXIT_SUCCESS;

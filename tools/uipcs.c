@@ -1295,6 +1295,7 @@ int main(int argc, char **argv)
 		}
 	}
 	/* ipcs ignores operands; so do we, for scripts' sake */
+	out_namespace();
 
 	if (specific && msg + shm + sem != 1)
 		out_errx(EXIT_FAILURE,

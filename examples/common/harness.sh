@@ -100,7 +100,7 @@ objects_left() {
 	if [ "$SIDE" = kernel ]; then
 		tail -q -n +2 /proc/sysvipc/msg /proc/sysvipc/sem /proc/sysvipc/shm
 	else
-		ls -A "$UIPC_ROOT" | grep -v '^uipc\.\(registry\|limits\)$'
+		ls -A "$UIPC_ROOT" | grep -v '^uipc\.\(ids\.[0-9]*\|limits\)$'
 	fi
 }
 

@@ -56,11 +56,15 @@ say "2. The shared-memory logger: logd and 4 clients at once (examples/shm-logge
 logd=$!
 if ready "$W/logd.err"; then
 	line "$(sed -n 's/^logd: //p' "$W/logd.err" | head -1)"
+	clients=
 	for i in 1 2 3 4; do
 		printf 'client %d says hello\nclient %d: second line\nclient %d: goodbye\n' \
 			$i $i $i | "$BIN/logc" -k $KL &
+		clients="$clients $!"
 	done
-	wait $(jobs -p | grep -vx "$logd")
+	# wait for the clients by pid: with none left, a bare "wait" would
+	# wait for logd too, which never exits by itself
+	wait $clients
 	"$BIN/logc" -k $KL "and one message from the command line"
 	kill "$logd"; wait "$logd"; logd=
 	line "$(sed -n 's/^logd: stopped/stopped/p' "$W/logd.err")"
@@ -83,8 +87,12 @@ if ready "$W/srv.err"; then
 	line "$(sed -n 's/^msgsrv: //p' "$W/srv.err" | head -1)"
 	"$BIN/msgstat" -k $KS hello.txt data.bin | indent
 	"$BIN/msgstat" -k $KS no-such-file 2>&1 | indent
-	for i in 1 2 3; do "$BIN/msgcat" -k $KS data.bin > "$W/copy$i" & done
-	wait $(jobs -p | grep -vx "$srv")
+	cats=
+	for i in 1 2 3; do
+		"$BIN/msgcat" -k $KS data.bin > "$W/copy$i" &
+		cats="$cats $!"
+	done
+	wait $cats
 	want=$(md5sum < "$W/files/data.bin" | cut -c1-32)
 	same=0
 	for i in 1 2 3; do

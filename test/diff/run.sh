@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # run.sh - the kernel-oracle differential harness.
 #
-#   test/diff/run.sh [SCENARIO...]
+#   test/diff/run.sh [--raw] [SCENARIO...]
 #
 # Runs every scenario (or those named) twice: diff-kernel in a fresh IPC
 # namespace, and diff-uipc with a fresh empty UIPC_ROOT; diffs the two
@@ -14,15 +14,33 @@
 # side runs in the same kind of namespace, so that both read the same
 # /proc/sys/kernel limits.
 #
+# --raw: the second pass.  Both sides run diff-raw, whose every call is a
+# raw system call (syscall(2)): on the kernel, and under
+# "uipc-run --syscalls" (the shim's seccomp trap answers them).  The uipc
+# side then also checks that no call reached the kernel: its IPC
+# namespace holds no object afterwards, and never held one (the kernel
+# hands out id 0 for the first object of each type in a namespace, and
+# only then; util-linux ipcmk makes one of each to see).
+#
 # Environment: O (build dir, default build); DIFF_JOBS (scenarios run in
 # parallel, default 2); DIFF_BUDGET (seconds after which the scenarios not
 # yet started are reported as failed, default 480); DIFF_SELF=1 compares the kernel with itself (a
 # determinism check); DIFF_KEEP=DIR keeps both traces of each scenario.
 O=${O:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
+if [ "$1" = --raw ]; then
+	DIFF_RAW=1
+	shift
+fi
 kbin=$top/$O/test/diff/diff-kernel
 ubin=$top/$O/test/diff/diff-uipc
-[ "${DIFF_SELF:-0}" = 1 ] && ubin=$kbin
+urun=
+if [ "${DIFF_RAW:-0}" = 1 ]; then
+	kbin=$top/$O/test/diff/diff-raw
+	ubin=$kbin
+	urun="$top/$O/preload/uipc-run --syscalls"
+fi
+[ "${DIFF_SELF:-0}" = 1 ] && ubin=$kbin urun=
 
 # One scenario: run.sh --one TMPDIR NAME [root]; leaves TMPDIR/NAME.res.
 if [ "$1" = --one ]; then
@@ -30,6 +48,10 @@ if [ "$1" = --one ]; then
 	res=$tmp/$name.res
 	d=$tmp/$name.d
 	mkdir -p "$d" || exit 1
+	# --raw (and not DIFF_SELF): where the uipc side's kernel check goes
+	DIFF_KCHECK=
+	[ -n "$urun" ] && DIFF_KCHECK=$d/kcheck
+	export DIFF_KCHECK
 	# stay within the test runner's limit even if uipc hangs a lot
 	if [ "$(date +%s)" -gt "$(cat "$tmp/deadline")" ]; then
 		echo "not ok $name # harness: out of time, not run" >"$res"
@@ -50,15 +72,32 @@ if [ "$1" = --one ]; then
 	# uipc: a fresh empty namespace directory, removed afterwards
 	uroot=$(mktemp -d /dev/shm/uipc-diff-root.XXXXXX) || exit 1
 	chmod 1777 "$uroot"
-	UIPC_ROOT=$uroot $wrap timeout 180 "$ubin" "$name" >"$d/uipc" \
-		2>"$d/uipc.err"
+	# (--raw: then, in the same IPC namespace, what the kernel got)
+	# shellcheck disable=SC2016,SC2086
+	UIPC_ROOT=$uroot $wrap sh -c '
+		timeout 180 "$@"
+		rc=$?
+		if [ -n "$DIFF_KCHECK" ]; then
+			{
+				ipcs -a | grep "^0x" | sed "s/^/kernel holds: /"
+				ipcmk -Q && ipcmk -S 1 && ipcmk -M 4096
+			} >"$DIFF_KCHECK" 2>&1
+		fi
+		exit $rc' sh $urun "$ubin" "$name" >"$d/uipc" 2>"$d/uipc.err"
 	echo "exit $?" >>"$d/uipc"
 	rm -rf "$uroot"
-	if diff -u "$d/kernel" "$d/uipc" >"$d/diff"; then
+	kgot=
+	if [ -n "$DIFF_KCHECK" ] && ! printf '%s\n' "Message queue id: 0" \
+	    "Semaphore id: 0" "Shared memory id: 0" | cmp -s - "$d/kcheck"; then
+		kgot=1
+	fi
+	if diff -u "$d/kernel" "$d/uipc" >"$d/diff" && [ -z "$kgot" ]; then
 		echo "ok $name" >"$res"
 	else
 		{
 			echo "not ok $name"
+			[ -n "$kgot" ] && sed 's/^/#   the kernel got objects: /' \
+				"$d/kcheck"
 			tail -n +3 "$d/diff" | sed 's/^/#   /'
 			for side in kernel uipc; do
 				[ -s "$d/$side.err" ] || continue
@@ -76,7 +115,7 @@ if [ "$1" = --one ]; then
 	exit 0
 fi
 
-for b in "$kbin" "$ubin"; do
+for b in "$kbin" "$ubin" ${urun%% *}; do
 	if [ ! -x "$b" ]; then
 		echo "not ok build: $b is missing (make tests)"
 		exit 1
@@ -104,7 +143,7 @@ else
 fi
 
 echo $(($(date +%s) + ${DIFF_BUDGET:-480})) >"$tmp/deadline"
-export O DIFF_SELF DIFF_KEEP
+export O DIFF_SELF DIFF_KEEP DIFF_RAW
 awk '{ print $1, ($2 == "" ? "-" : $2) }' "$tmp/list" |
 	xargs -P "${DIFF_JOBS:-2}" -n 2 sh -c \
 		'exec "$0" --one "$1" "$2" "$([ "$3" = - ] || echo "$3")"' \

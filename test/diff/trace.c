@@ -1039,7 +1039,8 @@ void tr_kill(pid_t pid, int sig)
 /* ---- limits --------------------------------------------------------------- */
 
 #ifdef DIFF_KERNEL
-int X_setlimit(const char *name, unsigned long value)
+/* The kernel's limits: /proc/sys/kernel of our private IPC namespace. */
+static int setlimit_proc(const char *name, unsigned long value)
 {
 	static const char *const semf[4] = {
 		"semmsl", "semmns", "semopm", "semmni"
@@ -1082,8 +1083,11 @@ int X_setlimit(const char *name, unsigned long value)
 	close(fd);
 	return n == (ssize_t)strlen(buf) ? 0 : -1;
 }
-#else
-int X_setlimit(const char *name, unsigned long value)
+#endif
+
+#if !defined(DIFF_KERNEL) || defined(DIFF_RAW)
+/* uipc's: $UIPC_ROOT/uipc.limits. */
+static int setlimit_file(const char *name, unsigned long value)
 {
 	const char *root = getenv("UIPC_ROOT");
 	char path[4096];
@@ -1101,3 +1105,17 @@ int X_setlimit(const char *name, unsigned long value)
 	return fclose(f) ? -1 : 0;
 }
 #endif
+
+int X_setlimit(const char *name, unsigned long value)
+{
+#if defined(DIFF_RAW)
+	/* the raw build runs on both: under uipc-run --syscalls or not */
+	if (getenv("UIPC_SYSCALLS"))
+		return setlimit_file(name, value);
+	return setlimit_proc(name, value);
+#elif defined(DIFF_KERNEL)
+	return setlimit_proc(name, value);
+#else
+	return setlimit_file(name, value);
+#endif
+}

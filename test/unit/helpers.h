@@ -193,7 +193,7 @@ static inline const char *t_obj_path(const char *type, int id)
 	return p;
 }
 
-/* Number of entries in $UIPC_ROOT other than uipc.registry/uipc.limits. */
+/* Number of entries in $UIPC_ROOT other than uipc.ids.<uid> and uipc.limits. */
 static inline int t_ns_count(const char *prefix)
 {
 	DIR *d = opendir(t_root);
@@ -204,7 +204,7 @@ static inline int t_ns_count(const char *prefix)
 		return -1;
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !strcmp(e->d_name, "uipc.registry") ||
+		    !strncmp(e->d_name, "uipc.ids.", 9) ||
 		    !strcmp(e->d_name, "uipc.limits"))
 			continue;
 		if (prefix && strncmp(e->d_name, prefix, strlen(prefix)))
@@ -213,6 +213,24 @@ static inline int t_ns_count(const char *prefix)
 	}
 	closedir(d);
 	return n;
+}
+
+/* Object files (<prefix><digits>: "msg.12") in $UIPC_ROOT. */
+static inline int t_ns_objects(const char *prefix)
+{
+	DIR *d = opendir(t_root);
+	struct dirent *e;
+	size_t n = strlen(prefix);
+	int count = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, n) && e->d_name[n] &&
+		    strspn(e->d_name + n, "0123456789") == strlen(e->d_name + n))
+			count++;
+	closedir(d);
+	return count;
 }
 
 /* The names t_ns_count() counts, space-separated, for messages. */
@@ -228,7 +246,7 @@ static inline const char *t_ns_list(const char *prefix)
 		return "?";
 	while ((e = readdir(d)) && len < sizeof(buf) - 64) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !strcmp(e->d_name, "uipc.registry") ||
+		    !strncmp(e->d_name, "uipc.ids.", 9) ||
 		    !strcmp(e->d_name, "uipc.limits"))
 			continue;
 		if (prefix && strncmp(e->d_name, prefix, strlen(prefix)))
