@@ -323,15 +323,13 @@ int ii_ns_on_disk(const char **root)
 	(void)root;
 	return 0;
 #else
-	const char *r = getenv("UIPC_ROOT");
+	static char dir[4096];
 	struct statfs fs;
 
-	if (!r || !*r)
-		r = "/dev/shm/uipc";	/* the library's default (src/ns.c) */
-	if (statfs(r, &fs) < 0 || fs.f_type == II_TMPFS_MAGIC ||
-	    fs.f_type == II_RAMFS_MAGIC)
+	if (uipc_namespace(dir, sizeof(dir)) < 0 || statfs(dir, &fs) < 0 ||
+	    fs.f_type == II_TMPFS_MAGIC || fs.f_type == II_RAMFS_MAGIC)
 		return 0;
-	*root = r;
+	*root = dir;
 	return 1;
 #endif
 }

@@ -129,8 +129,8 @@ int ii_shm_limits(struct shminfo *si);
 int ii_shm_status(struct shm_info *si);
 
 /*
- * ii_ns_on_disk - whether the namespace directory ($UIPC_ROOT, default
- * /dev/shm/uipc) is on a filesystem other than tmpfs or ramfs, where every
+ * ii_ns_on_disk - whether the namespace directory (as uipc_namespace()
+ * names it) is on a filesystem other than tmpfs or ramfs, where every
  * object is a disk file.  Returns 1 (*root set to the directory), or 0
  * when it is in memory, cannot be looked at, or the backend is the kernel.
  */
