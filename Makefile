@@ -106,7 +106,8 @@ sanitize:
 # The same tests on a musl build (Debian: musl-tools), in $(O)-musl.  The
 # unit tests run on test/unit/minicrit.h there (no Criterion for musl).
 # Skipped: the tests that compare our output with, or preload the shim
-# into, the system's glibc programs (ipcs, ipcmk, python3, php, sh): a
+# into, the system's glibc programs (ipcs, ipcmk, python3, php, sh, and
+# the raw pass of the differential harness, which execs /bin/sleep): a
 # musl shim cannot load into a glibc process, and the messages of getopt()
 # and strerror() differ between the two C libraries; the test of glibc's
 # RTLD_DEEPBIND, which musl does not have; and the Debian packages' test,
@@ -114,7 +115,7 @@ sanitize:
 MUSL_SKIP := tools/test-diff.sh tools/test-golden.sh tools/test-twin.sh \
 	preload/test-python.sh preload/test-shim.sh preload/test-utils.sh \
 	preload/test-php.sh preload/test-syscalls.sh preload/test-deepbind.sh \
-	test/deb/test-deb.sh
+	test/diff/raw.sh test/deb/test-deb.sh
 check-musl:
 	UIPC_TEST_SKIP="$(MUSL_SKIP)" \
 	UIPC_TEST_SKIP_WHY="glibc only (glibc programs, RTLD_DEEPBIND or Debian packages)" \
