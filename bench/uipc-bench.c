@@ -29,7 +29,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <math.h>
 #include <mqueue.h>
 #include <sched.h>
@@ -57,6 +56,7 @@
 #include <unistd.h>
 
 #include "uipc.h"
+#include "../src/compat.h"
 
 #define MAXPROC 8	/* processes in one sample */
 #define MAXIMPL 12	/* implementations in one case */
@@ -2086,15 +2086,43 @@ static int write_csv(const char *path)
 	return 0;
 }
 
-/* A bar chart: kernel/uipc ratios, round trips, streaming rates. */
+/* Whether PATH has an executable prog (popen would run it). */
+static bool on_path(const char *prog)
+{
+	const char *p = getenv("PATH"), *end;
+	char buf[PATH_MAX];
+
+	for (; p && *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p,
+			     prog) < (int)sizeof(buf) &&
+		    end > p && access(buf, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A bar chart: kernel/uipc ratios, round trips, streaming rates.  The
+ * chart is a picture of the CSV: without gnuplot it is skipped, with one
+ * line that says how to get it, and that is no failure.
+ */
 static int write_chart(const char *path)
 {
 	static const char *const sizes[] = {
 		"stream-64", "stream-4096", "stream-65536",
 	};
-	FILE *g = popen("gnuplot", "w");
+	FILE *g;
 	struct utsname u;
 
+	if (!on_path("gnuplot")) {
+		printf("chart skipped: gnuplot is not installed (apt-get install "
+		       "gnuplot-nox, then run again)%s%s\n",
+		       opt.csv ? "; the figures are in " : "",
+		       opt.csv ? opt.csv : "");
+		return 0;
+	}
+	g = popen("gnuplot", "w");
 	if (!g) {
 		fprintf(stderr, "uipc-bench: cannot run gnuplot\n");
 		return -1;

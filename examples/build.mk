@@ -63,7 +63,8 @@ CHECK_DEPS += $(EX_UIPC) $(EX_KERNEL)
 # The README's first command.  Runs in the namespace $UIPC_ROOT if set,
 # else in a private one it removes afterwards (so the default namespace
 # /dev/shm/uipc is left as it was); with KERNEL=1, against the kernel.
-demo: examples
+# It lists the objects with uipcs, so it builds that too.
+demo: examples $(O)/tools/uipcs
 	$(Q)if [ -n "$$UIPC_ROOT" ]; then \
 		O=$(O) KERNEL=$(KERNEL) ./examples/demo/run-demo.sh; \
 	else \

@@ -4,6 +4,12 @@
 # exports only the twelve SysV names (preload.map): one self-contained
 # file, independent of any libuipc.so on the library path.  See preload.c.
 PRELOAD_SO  := $(O)/preload/libuipc-preload.so
+# Where the shim is installed (Debian: a private directory).  uipc-run
+# looks for it next to itself (the build tree), then at the same place
+# relative to its own directory (an installed tree that was moved, or
+# unpacked under another root), then at PRELOADDIR.
+PRELOADDIR  ?= $(LIBDIR)
+PRELOAD_REL := $(if $(filter $(PREFIX)/bin,$(BINDIR)),$(patsubst $(PREFIX)/%,../%,$(filter $(PREFIX)/%,$(PRELOADDIR))))
 PRELOAD_RUN := $(O)/preload/uipc-run
 PRELOAD_PROGS := $(patsubst preload/progs/%.c,$(O)/preload/progs/%,$(wildcard preload/progs/*.c))
 
@@ -22,7 +28,7 @@ $(PRELOAD_SO): $(PRELOAD_SRC) preload/shim.h preload/semctl_arg.h preload/preloa
 $(PRELOAD_RUN): preload/uipc-run.in VERSION
 	$(call msg,GEN,$@)
 	@mkdir -p $(dir $@)
-	$(Q)sed -e 's|@LIBDIR@|$(LIBDIR)|g; s|@VERSION@|$(VERSION)|g' $< > $@
+	$(Q)sed -e 's|@PRELOADDIR@|$(PRELOADDIR)|g; s|@PRELOAD_REL@|$(PRELOAD_REL)|g; s|@VERSION@|$(VERSION)|g' $< > $@
 	$(Q)chmod 755 $@
 
 # Test programs: plain SysV code, built against libc only (never uipc.h).
@@ -31,8 +37,8 @@ $(O)/preload/progs/%: preload/progs/%.c $(wildcard preload/progs/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ipreload/progs -o $@ $< $(LDLIBS)
 
-INSTALL_EXTRA += install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1; \
-	install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/; \
+INSTALL_EXTRA += install -d $(DESTDIR)$(PRELOADDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1; \
+	install -m 644 $(PRELOAD_SO) $(DESTDIR)$(PRELOADDIR)/; \
 	install -m 755 $(PRELOAD_RUN) $(DESTDIR)$(BINDIR)/; \
 	install -m 644 man/man1/uipc-run.1 $(DESTDIR)$(MANDIR)/man1/;
 

@@ -45,7 +45,8 @@
 
 #include "shim.h"
 
-#if defined(__x86_64__) && !defined(__ILP32__)
+/* RTLD_DEEPBIND is glibc's: musl binds every library alike */
+#if defined(__x86_64__) && !defined(__ILP32__) && defined(RTLD_DEEPBIND)
 
 static const char *const sysv_names[] = {
 	"msgget", "msgsnd", "msgrcv", "msgctl",

@@ -88,7 +88,7 @@ static struct sigaction prog_sa;
 static int (*next_sigaction)(int, const struct sigaction *, struct sigaction *);
 static int (*next_sigprocmask)(int, const sigset_t *, sigset_t *);
 static int (*next_pthread_sigmask)(int, const sigset_t *, sigset_t *);
-static __sighandler_t (*next_signal)(int, __sighandler_t);
+static sighandler_t (*next_signal)(int, sighandler_t);
 
 void *shim_next(const char *name)
 {
@@ -433,7 +433,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 }
 
 /* signal(), bsd_signal(): BSD semantics, as the C library's. */
-static __sighandler_t set_sigsys(__sighandler_t h, int flags)
+static sighandler_t set_sigsys(sighandler_t h, int flags)
 {
 	struct sigaction a = { .sa_handler = h, .sa_flags = flags }, o;
 
@@ -445,7 +445,7 @@ static __sighandler_t set_sigsys(__sighandler_t h, int flags)
 	return o.sa_handler;
 }
 
-__sighandler_t signal(int sig, __sighandler_t h)
+sighandler_t signal(int sig, sighandler_t h)
 {
 	resolve();
 	if (trap_on && sig == SIGSYS)
@@ -453,15 +453,15 @@ __sighandler_t signal(int sig, __sighandler_t h)
 	return next_signal(sig, h);
 }
 
-__sighandler_t bsd_signal(int sig, __sighandler_t h)
+sighandler_t bsd_signal(int sig, sighandler_t h)
 {
 	return signal(sig, h);
 }
 
 /* sysv_signal(): one-shot; what signal() is in strict ISO C mode. */
-__sighandler_t sysv_signal(int sig, __sighandler_t h)
+sighandler_t sysv_signal(int sig, sighandler_t h)
 {
-	static __sighandler_t (*next)(int, __sighandler_t);
+	static sighandler_t (*next)(int, sighandler_t);
 
 	if (trap_on && sig == SIGSYS)
 		return set_sigsys(h, SA_RESETHAND | SA_NODEFER);
@@ -470,7 +470,7 @@ __sighandler_t sysv_signal(int sig, __sighandler_t h)
 	return next(sig, h);
 }
 
-__sighandler_t __sysv_signal(int sig, __sighandler_t h)
+sighandler_t __sysv_signal(int sig, sighandler_t h)
 {
 	return sysv_signal(sig, h);
 }

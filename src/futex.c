@@ -15,10 +15,10 @@
  * object files mapped by several processes, at different addresses.
  */
 #include <limits.h>
-#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "internal.h"
 
 int fx_deadline(const struct timespec *rel, struct timespec *abs)

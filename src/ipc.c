@@ -45,12 +45,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sched.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "internal.h"
 
 #define CACHE_BUCKETS	256
@@ -94,7 +94,7 @@ static size_t align_up(size_t v, size_t a)
 
 static inline bool threaded(void)
 {
-	return !__libc_single_threaded;
+	return !compat_single_threaded();
 }
 
 /*

@@ -12,8 +12,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 
 #include "ipcinfo.h"
+
+/* statfs(2) f_type values (the kernel's <linux/magic.h>) */
+#define II_TMPFS_MAGIC	0x01021994
+#define II_RAMFS_MAGIC	0x858458f6
 
 static void fill_perm(struct ii_perm *p, const struct ipc_perm *k, int id)
 {
@@ -310,6 +315,23 @@ int ii_shm_status(struct shm_info *si)
 	if (B_shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)si) < 0)
 		return -errno;
 	return 0;
+}
+
+int ii_ns_on_disk(const char **root)
+{
+#ifdef UIPC_TOOLS_KERNEL
+	(void)root;
+	return 0;
+#else
+	static char dir[4096];
+	struct statfs fs;
+
+	if (uipc_namespace(dir, sizeof(dir)) < 0 || statfs(dir, &fs) < 0 ||
+	    fs.f_type == II_TMPFS_MAGIC || fs.f_type == II_RAMFS_MAGIC)
+		return 0;
+	*root = dir;
+	return 1;
+#endif
 }
 
 int ii_rmid(enum ii_type type, int id)

@@ -128,6 +128,14 @@ int ii_sem_info(int cmd, struct seminfo *si);
 int ii_shm_limits(struct shminfo *si);
 int ii_shm_status(struct shm_info *si);
 
+/*
+ * ii_ns_on_disk - whether the namespace directory (as uipc_namespace()
+ * names it) is on a filesystem other than tmpfs or ramfs, where every
+ * object is a disk file.  Returns 1 (*root set to the directory), or 0
+ * when it is in memory, cannot be looked at, or the backend is the kernel.
+ */
+int ii_ns_on_disk(const char **root);
+
 /* Remove by identifier / look up by key: 0 or -errno. */
 int ii_rmid(enum ii_type type, int id);
 int ii_key_to_id(enum ii_type type, key_t key);

@@ -1219,6 +1219,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	int opt, msg = 0, shm = 0, sem = 0, id = 0, specific = 0, r;
+	const char *root;
 
 	out_prog = program_invocation_short_name;
 #ifndef UIPC_TOOLS_KERNEL
@@ -1299,6 +1300,9 @@ int main(int argc, char **argv)
 	if (specific && msg + shm + sem != 1)
 		out_errx(EXIT_FAILURE,
 			 "when using an ID, a single resource must be specified");
+	if (ii_ns_on_disk(&root))
+		out_warnx("warning: namespace %s is not on tmpfs: every object "
+			  "is a disk file (see uipc(7))", root);
 	if (json)
 		js_begin();
 	if (format == F_USERS || format == F_STALE) {

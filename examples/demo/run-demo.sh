@@ -127,7 +127,7 @@ say "6. What exists now: the list's segment and its lock"
 if [ -x "$(command -v "$IPCS")" ]; then
 	"$IPCS" -m -s | indent
 else
-	line "($IPCS is not built yet: no listing)"
+	bad "$IPCS is not built (make demo builds it): no listing"
 fi
 "$BIN/shmlist" -k $KT destroy | indent
 

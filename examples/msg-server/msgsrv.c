@@ -34,7 +34,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +45,19 @@
 
 #include "msgproto.h"
 #include "util.h"
+
+/* openat2(2)'s argument; musl-gcc does not see <linux/openat2.h> */
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#else
+struct open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define RESOLVE_NO_MAGICLINKS	0x02
+#define RESOLVE_BENEATH		0x08
+#endif
 
 #define MAX_CLIENTS	1024
 #define STUCK_MS	60000	/* a live client that reads nothing for this long */

@@ -123,12 +123,17 @@ static void log_one(int tail)
 }
 
 /*
- * Take one message out of the ring.  wait: block until there is one.
+ * Take one message out of the ring.  wait: block until there is one, or
+ * for at most TAKE_WAIT_MS: a stop signal that lands after main() looked
+ * at ex_stop but before the semop sleeps interrupts nothing, and would
+ * otherwise leave logd asleep until the next message.
  * Returns 1 if one was logged, 0 if none (or a signal came), exits if the
  * objects went away.
  */
+#define TAKE_WAIT_MS	200
 static int take_one(int wait)
 {
+	struct timespec slice = ex_ms_ts(TAKE_WAIT_MS);
 	struct sembuf take = { LOG_FULL, -1, (short)(SEM_UNDO | (wait ? 0 : IPC_NOWAIT)) };
 	struct sembuf done[4] = {
 		{ LOG_FULL, +1, SEM_UNDO | IPC_NOWAIT },
@@ -137,7 +142,7 @@ static int take_one(int wait)
 	};
 	int tail;
 
-	if (uipc_semop(semid, &take, 1) < 0) {
+	if (uipc_semtimedop(semid, &take, 1, wait ? &slice : NULL) < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return 0;
 		if (errno == EIDRM || errno == EINVAL) {

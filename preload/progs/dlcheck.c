@@ -13,6 +13,10 @@
 
 #include "common.h"
 
+#ifndef RTLD_DEEPBIND
+#define RTLD_DEEPBIND	0	/* glibc's; musl binds every library alike */
+#endif
+
 static void *open_lib(const char *dir, const char *name, int mode)
 {
 	char path[4096];

@@ -2,7 +2,8 @@
 # test-bench.sh - smoke test of bench/uipc-bench: a --quick run completes,
 # its output and CSV are well formed, every implementation ran and moved
 # the right data, a deliberately corrupting mechanism is caught, and nothing
-# is left behind (kernel objects, UIPC_ROOT directories, POSIX shm).
+# is left behind (kernel objects, UIPC_ROOT directories, POSIX shm), and a
+# run without gnuplot skips the chart, says so, and succeeds.
 # Timing is never judged here: the figures are not looked at.
 O=${O:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -110,6 +111,18 @@ check csv-well-formed [ $rc -eq 0 ]
 if [ -n "$chart" ]; then
 	check chart-is-png sh -c "head -c 8 '$tmp/out.png' | od -An -c | grep -q 'P   N   G'"
 fi
+
+# Without gnuplot (none on PATH) the run still succeeds: one line says the
+# chart was skipped and how to get it, and the CSV is written.
+PATH=/nonexistent "$bin" --quick --case sem-pv --csv "$tmp/nognu.csv" \
+	--chart "$tmp/nognu.png" > "$tmp/nognu" 2>&1
+rc=$?
+cat "$tmp/nognu"
+check no-gnuplot-exit-0 [ $rc -eq 0 ]
+check no-gnuplot-one-line [ "$(grep -c 'gnuplot' "$tmp/nognu")" -eq 1 ]
+check no-gnuplot-says-how grep -q '^chart skipped: .*apt-get install gnuplot-nox' "$tmp/nognu"
+check no-gnuplot-csv-kept grep -q '^result,op,sem-pv,uipc,ok,' "$tmp/nognu.csv"
+check no-gnuplot-no-chart [ ! -e "$tmp/nognu.png" ]
 
 # --case selects, and a corrupting mechanism is reported as wrong.
 UIPC_BENCH_CORRUPT=pipe "$bin" --quick --case pingpong-1cpu,stream-64,msg-pair-16 \

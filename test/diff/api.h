@@ -23,6 +23,8 @@
 #include <sys/shm.h>
 #include <time.h>
 
+#include "../libc-compat.h"
+
 #if defined(DIFF_RAW)
 #include <stdarg.h>
 #include <sys/syscall.h>

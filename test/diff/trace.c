@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "../libc-compat.h"
 #include "trace.h"
 
 #define MAX_IDS		512

@@ -22,10 +22,10 @@
 #include <sched.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
-#include <linux/futex.h>
 #include <limits.h>
 
 #include "helpers.h"
+#include "../../src/compat.h"
 #include "../../src/layout.h"
 
 TestSuite(crash, .init = t_setup, .fini = t_teardown, .timeout = 240);

@@ -32,8 +32,12 @@
 #ifndef UIPC_TEST_HELPERS_H
 #define UIPC_TEST_HELPERS_H
 
+#ifdef UIPC_MINICRIT
+#include "minicrit.h"	/* no Criterion for this C library: see there */
+#else
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +59,7 @@
 #include <unistd.h>
 
 #include "uipc.h"
+#include "../libc-compat.h"
 
 /* glibc leaves union semun to the program. */
 union t_semun {
