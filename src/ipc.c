@@ -829,13 +829,17 @@ static void ipc_sync_file(struct obj *o)
 
 		snprintf(nm, sizeof(nm), "%s.i%d", ns_type_name[o->type],
 			 ipc_idx(o->id));
-		fchownat(ns_dir(ns), nm, st.st_uid, (gid_t)-1,
-			 AT_SYMLINK_NOFOLLOW);
+		if (fchownat(ns_dir(ns), nm, st.st_uid, (gid_t)-1,
+			     AT_SYMLINK_NOFOLLOW) < 0) {
+			/* root gave it away: root may; else nothing to do */
+		}
 		if (o->key != IPC_PRIVATE) {
 			snprintf(nm, sizeof(nm), "%s.k%08x",
 				 ns_type_name[o->type], (uint32_t)o->key);
-			fchownat(ns_dir(ns), nm, st.st_uid, (gid_t)-1,
-				 AT_SYMLINK_NOFOLLOW);
+			if (fchownat(ns_dir(ns), nm, st.st_uid, (gid_t)-1,
+				     AT_SYMLINK_NOFOLLOW) < 0) {
+				/* likewise */
+			}
 		}
 		o->fuid = st.st_uid;
 	}
