@@ -313,6 +313,8 @@ int ipc_uwrite(void *p, size_t n);
 int ipc_guard_add(void *p, size_t len);
 void *ipc_space_map(size_t len, int prot, int flags, int fd, off_t off);
 void ipc_space_unmap(void *p, size_t len);
+void *ipc_zalloc(size_t n);
+void ipc_zfree(void *p);
 void ipc_sync_fd(struct obj *o, int fd);
 /* shmhuge.c: SHM_HUGETLB segments */
 struct stat;

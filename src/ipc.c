@@ -249,8 +249,8 @@ static void obj_unmap(struct obj *o)
 		view_free(o->cached_view);
 	guard_del(o->guard);
 	ipc_space_unmap(o->base, o->size);
-	free(o->priv);
-	free(o);
+	ipc_zfree(o->priv);
+	ipc_zfree(o);
 }
 
 /* Drop removed, unused objects.  Cache lock held (or single-threaded). */
@@ -312,7 +312,7 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 		return ERR_PTR(-errno);
 	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(struct uipc_hdr))
 		return ERR_PTR(UIPC_CORRUPT);
-	o = calloc(1, sizeof(*o));
+	o = ipc_zalloc(sizeof(*o));
 	if (!o)
 		return ERR_PTR(-ENOMEM);
 	o->guard = -1;
@@ -321,21 +321,21 @@ static struct obj *obj_map_fd(int fd, int type, int id)
 	struct uipc_hdr h;
 
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		free(o);
+		ipc_zfree(o);
 		return ERR_PTR(UIPC_CORRUPT);
 	}
 	uint64_t fsz = h.file_size;
 
 	if (fsz < sizeof(struct uipc_hdr) || fsz > (uint64_t)st.st_size ||
 	    fsz > ((uint64_t)1 << 46)) {
-		free(o);
+		ipc_zfree(o);
 		return ERR_PTR(UIPC_CORRUPT);
 	}
 	/* read-only mode: a stray write faults instead of changing the file */
 	p = ipc_space_map(fsz, ipc_readonly() ? PROT_READ :
 			  PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
-		free(o);
+		ipc_zfree(o);
 		return ERR_PTR(-errno);
 	}
 	o->type = type;
@@ -613,7 +613,7 @@ static void copy_words(uint64_t *dst, const uint64_t *src, size_t n)
 static void view_free(struct obj *v)
 {
 	free(v->base);
-	free(v->priv);
+	ipc_zfree(v->priv);
 	free(v);
 }
 
@@ -1227,7 +1227,7 @@ static int obj_create(struct ns *ns, int type, int id,
 	h->creator_start = me->start;
 	h->mappers = 1;
 
-	o = calloc(1, sizeof(*o));
+	o = ipc_zalloc(sizeof(*o));
 	if (!o) {
 		ipc_space_unmap(m, size);
 		err = -ENOMEM;

@@ -40,7 +40,6 @@
  * mode (uipc_set_readonly()) creates nothing: a missing directory is an
  * empty namespace.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -49,6 +48,7 @@
 #include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -609,22 +609,44 @@ int ns_idx_drop(struct ns *ns, int type, int id)
 	return link_drop(ns, name, id);
 }
 
-/* A stream of the directory's names (of our own: the position is ours). */
-static DIR *ns_opendir(struct ns *ns, int *err)
-{
-	int fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir;
+/*
+ * ns_each_name - call @fn with every name in the directory; stops when
+ * @fn returns nonzero, and returns that (or -errno).  Reads the names
+ * with getdents64 into a buffer on the stack: no malloc, whose mappings
+ * (musl maps its groups) could take an address a program just freed.
+ */
+struct ns_dirent {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
 
-	if (fd < 0) {
-		*err = -errno;
-		return NULL;
-	}
-	dir = fdopendir(fd);
-	if (!dir) {
-		*err = -ENOMEM;
-		close(fd);
-	}
-	return dir;
+static int ns_each_name(struct ns *ns, int (*fn)(void *arg, const char *name),
+			void *arg)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int fd = openat(ns_dir(ns), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (!r && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; !r && off < n;) {
+			struct ns_dirent *d = (struct ns_dirent *)(buf + off);
+
+			if (d->reclen == 0)
+				break;
+			off += d->reclen;
+			if (strcmp(d->name, ".") && strcmp(d->name, ".."))
+				r = fn(arg, d->name);
+		}
+	if (!r && n < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }
 
 /*
@@ -635,25 +657,31 @@ static DIR *ns_opendir(struct ns *ns, int *err)
  * ns_scan_names - call @fn with every name "<type>.<kind>..." (kind 'i':
  * index names, 'k': key names); stops when @fn returns nonzero.
  */
+struct names_of {
+	size_t plen;
+	const char *prefix;
+	char kind;
+	int (*fn)(void *arg, const char *name);
+	void *arg;
+};
+
+static int name_of(void *arg, const char *name)
+{
+	struct names_of *f = arg;
+
+	if (strncmp(name, f->prefix, f->plen) || name[f->plen] != '.' ||
+	    name[f->plen + 1] != f->kind)
+		return 0;
+	return f->fn(f->arg, name);
+}
+
 int ns_scan_names(struct ns *ns, int type, char kind,
 		  int (*fn)(void *arg, const char *name), void *arg)
 {
-	size_t plen = strlen(ns_type_name[type]);
-	struct dirent *d;
-	DIR *dir;
-	int r = 0;
-
 	if (ns->empty)
 		return 0;
-	dir = ns_opendir(ns, &r);
-	if (!dir)
-		return r;
-	while (!r && (d = readdir(dir)))
-		if (!strncmp(d->d_name, ns_type_name[type], plen) &&
-		    d->d_name[plen] == '.' && d->d_name[plen + 1] == kind)
-			r = fn(arg, d->d_name);
-	closedir(dir);
-	return r;
+	return ns_each_name(ns, name_of, &(struct names_of){
+		strlen(ns_type_name[type]), ns_type_name[type], kind, fn, arg });
 }
 
 struct idx_scan {
@@ -726,44 +754,45 @@ bool ns_orphan(struct ns *ns, const char *name, int id)
  * finished (their creator dead, or no header a second on).  Only ours
  * go (sticky).
  */
+struct sweep {
+	struct ns *ns;
+	int type;
+};
+
+static int sweep_one(void *arg, const char *s)
+{
+	struct sweep *sw = arg;
+	struct ns *ns = sw->ns;
+	size_t plen = strlen(ns_type_name[sw->type]);
+	uint64_t usage;
+	char *end;
+	uid_t uid;
+	long id;
+	int nid;
+
+	if (strncmp(s, ns_type_name[sw->type], plen) || s[plen] != '.' ||
+	    s[plen + 1] < '0' || s[plen + 1] > '9')
+		return 0;
+	id = strtol(s + plen + 1, &end, 10);
+	if (*end || id < 0 || id > INT32_MAX)
+		return 0;
+	if (ns_idx_read(ns, sw->type, ipc_idx((int)id), &nid, &usage, &uid) == 0 &&
+	    nid == id)
+		return 0;	/* named: ns_stale() judges it */
+	if (!ns_orphan(ns, s, (int)id))
+		return 0;
+	ns_names_lock(ns);
+	if (ns_orphan(ns, s, (int)id) &&
+	    (ns_idx_read(ns, sw->type, ipc_idx((int)id), &nid, &usage, &uid) ||
+	     nid != id))
+		unlinkat(ns_dir(ns), s, 0);
+	ns_names_unlock();
+	return 0;
+}
+
 static void ns_sweep(struct ns *ns, int type)
 {
-	size_t plen = strlen(ns_type_name[type]);
-	struct dirent *d;
-	DIR *dir;
-	int err;
-
-	dir = ns_opendir(ns, &err);
-	if (!dir)
-		return;
-	while ((d = readdir(dir))) {
-		const char *s = d->d_name;
-		uint64_t usage;
-		char *end;
-		uid_t uid;
-		long id;
-		int nid;
-
-
-		if (strncmp(s, ns_type_name[type], plen) || s[plen] != '.' ||
-		    s[plen + 1] < '0' || s[plen + 1] > '9')
-			continue;
-		id = strtol(s + plen + 1, &end, 10);
-		if (*end || id < 0 || id > INT32_MAX)
-			continue;
-		if (ns_idx_read(ns, type, ipc_idx((int)id), &nid, &usage,
-				&uid) == 0 && nid == id)
-			continue;	/* named: ns_stale() judges it */
-		if (!ns_orphan(ns, s, (int)id))
-			continue;
-		ns_names_lock(ns);
-		if (ns_orphan(ns, s, (int)id) &&
-		    (ns_idx_read(ns, type, ipc_idx((int)id), &nid, &usage,
-				 &uid) || nid != id))
-			unlinkat(ns_dir(ns), s, 0);
-		ns_names_unlock();
-	}
-	closedir(dir);
+	ns_each_name(ns, sweep_one, &(struct sweep){ ns, type });
 }
 
 

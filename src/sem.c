@@ -172,7 +172,7 @@ static int sem_validate(struct obj *o)
 	o->u.sem.set = s;
 	o->u.sem.sems = (struct uipc_sem *)(o->base + s->sems_off);
 	o->u.sem.nsems = s->nsems;
-	o->priv = calloc(1, sizeof(struct sem_priv));
+	o->priv = ipc_zalloc(sizeof(struct sem_priv));
 	if (!o->priv)
 		return -ENOMEM;
 	return 0;

@@ -26,6 +26,8 @@
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -186,4 +188,93 @@ void ipc_space_unmap(void *p, size_t len)
 	if (a >= sp.lo && a + len <= sp.hi)
 		space_give(a, len);
 	sp_unlock();
+}
+
+/*
+ * The library's own small structures (an object's private record, a
+ * type's per-object state) come from pages of the region too: a malloc
+ * may map memory of its own (musl's does, for a new group), which could
+ * take an address the program just freed and means to attach at.
+ * Blocks of 64 << class bytes, a 16-byte header naming the class; what
+ * is too big for the largest class comes from malloc (class ZBIG).
+ */
+#define ZCLASSES	6		/* 64 .. 2048 bytes */
+#define ZHDR		16
+#define ZBIG		0xffu
+
+static void *zlist[ZCLASSES];
+static pthread_mutex_t z_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t z_once = PTHREAD_ONCE_INIT;
+
+static void z_lock(void)
+{
+	pthread_mutex_lock(&z_mu);
+}
+
+static void z_unlock(void)
+{
+	pthread_mutex_unlock(&z_mu);
+}
+
+static void z_atfork(void)
+{
+	pthread_atfork(z_lock, z_unlock, z_unlock);
+}
+
+/* ipc_zalloc - @n zeroed bytes, 16-aligned, given back with ipc_zfree(). */
+void *ipc_zalloc(size_t n)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE), bs;
+	unsigned c = 0;
+	char *b;
+
+	while (c < ZCLASSES && ((size_t)64 << c) < n + ZHDR)
+		c++;
+	if (c == ZCLASSES) {
+		b = calloc(1, n + ZHDR);
+		if (!b)
+			return NULL;
+		*(uint64_t *)(void *)b = ZBIG;
+		return b + ZHDR;
+	}
+	bs = (size_t)64 << c;
+	pthread_once(&z_once, z_atfork);
+	z_lock();
+	if (!zlist[c]) {
+		char *pg = ipc_space_map(ps, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (pg == MAP_FAILED) {
+			z_unlock();
+			return NULL;
+		}
+		for (size_t off = 0; off + bs <= ps; off += bs) {
+			*(void **)(void *)(pg + off) = zlist[c];
+			zlist[c] = pg + off;
+		}
+	}
+	b = zlist[c];
+	zlist[c] = *(void **)(void *)b;
+	z_unlock();
+	memset(b, 0, bs);
+	*(uint64_t *)(void *)b = c;
+	return b + ZHDR;
+}
+
+void ipc_zfree(void *p)
+{
+	char *b = p ? (char *)p - ZHDR : NULL;
+	uint64_t c;
+
+	if (!b)
+		return;
+	c = *(uint64_t *)(void *)b;
+	if (c == ZBIG) {
+		free(b);
+		return;
+	}
+	z_lock();
+	*(void **)(void *)b = zlist[c];
+	zlist[c] = b;
+	z_unlock();
 }

@@ -1000,7 +1000,7 @@ Test(crash, receiver_killed_in_copy_leaks_nothing, .timeout = 120)
 		int status;
 		pid_t pid;
 
-		cr_assert(++tries < 5000, "only %d of %d receivers killed in "
+		cr_assert(++tries < 20000, "only %d of %d receivers killed in "
 			  "flight", kills, tries);
 		memset(msg.text, 'a' + tries % 26, sizeof(msg.text));
 		assert_ok(uipc_msgsnd(id, &msg, sizeof(msg.text), 0));
