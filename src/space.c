@@ -57,6 +57,8 @@
 static struct {
 	uintptr_t lo, hi;	/* the region, [lo, hi); 0: not chosen yet */
 	uintptr_t next;		/* bump pointer */
+	uintptr_t ztop;		/* ipc_zalloc()'s pages grow down from hi
+				 * to here (0: none yet) */
 	struct { uintptr_t a; size_t len; } free[FREE_MAX];
 	int nfree;
 } sp;
@@ -112,7 +114,8 @@ static uintptr_t space_take(size_t len)
 			sp.free[i] = sp.free[--sp.nfree];
 		return a;
 	}
-	if (sp.next + len < sp.next || sp.next + len > sp.hi)
+	if (sp.next + len < sp.next ||
+	    sp.next + len > (sp.ztop ? sp.ztop : sp.hi))
 		return 0;
 	a = sp.next;
 	sp.next += len;
@@ -221,6 +224,41 @@ static void z_atfork(void)
 	pthread_atfork(z_lock, z_unlock, z_unlock);
 }
 
+/*
+ * A page for ipc_zalloc(), from the top of the region down, apart from
+ * the object mappings that grow up from its bottom (which a program may
+ * find next to each other); never given back.
+ */
+static char *zpage(size_t ps)
+{
+	uintptr_t a = 0;
+	void *p;
+
+	if (SPACE_REGION) {
+		pthread_once(&sp_once, sp_atfork);
+		sp_lock();
+		if (!sp.lo)
+			space_choose();
+		if (!sp.ztop)
+			sp.ztop = sp.hi;
+		if (sp.ztop - ps >= sp.next) {
+			sp.ztop -= ps;
+			a = sp.ztop;
+		}
+		sp_unlock();
+	}
+	if (a) {
+		p = mmap((void *)a, ps, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p == (void *)a)
+			return p;
+		if (p != MAP_FAILED)
+			munmap(p, ps);
+	}
+	return mmap(NULL, ps, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
 /* ipc_zalloc - @n zeroed bytes, 16-aligned, given back with ipc_zfree(). */
 void *ipc_zalloc(size_t n)
 {
@@ -241,8 +279,7 @@ void *ipc_zalloc(size_t n)
 	pthread_once(&z_once, z_atfork);
 	z_lock();
 	if (!zlist[c]) {
-		char *pg = ipc_space_map(ps, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *pg = zpage(ps);
 
 		if (pg == MAP_FAILED) {
 			z_unlock();
