@@ -202,6 +202,17 @@ void ipc_space_unmap(void *p, size_t len)
  * is too big for the largest class comes from malloc (class ZBIG).
  */
 #define ZCLASSES	6		/* 64 .. 2048 bytes */
+/* under LeakSanitizer, malloc: it does not look for pointers in our pages */
+#if defined(__SANITIZE_ADDRESS__)
+#define ZMALLOC		1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZMALLOC		1
+#endif
+#endif
+#ifndef ZMALLOC
+#define ZMALLOC		0
+#endif
 #define ZHDR		16
 #define ZBIG		0xffu
 
@@ -268,7 +279,7 @@ void *ipc_zalloc(size_t n)
 
 	while (c < ZCLASSES && ((size_t)64 << c) < n + ZHDR)
 		c++;
-	if (c == ZCLASSES) {
+	if (c == ZCLASSES || ZMALLOC) {
 		b = calloc(1, n + ZHDR);
 		if (!b)
 			return NULL;
