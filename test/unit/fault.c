@@ -17,6 +17,17 @@
 
 TestSuite(fault, .init = t_setup, .fini = t_teardown, .timeout = 60);
 
+/*
+ * valgrind runs a program's signal handlers on its own terms and reports
+ * the deliberate bad accesses these tests make: they test the hardware's
+ * faults, which memcheck does not deliver as the kernel does.
+ */
+#define SKIP_UNDER_VALGRIND()						      \
+	do {								      \
+		if (getenv("VALGRIND"))					      \
+			cr_skip_test("deliberate faults: not under valgrind"); \
+	} while (0)
+
 static char *none_page(void)
 {
 	char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -73,6 +84,7 @@ static bool prog_touch(volatile char *p)
  * program's own faults reach it with their address. */
 Test(fault, program_handler_first)
 {
+	SKIP_UNDER_VALGRIND();
 	char *none = none_page();
 	int q;
 
@@ -97,6 +109,7 @@ Test(fault, program_handler_first)
  * and so does kill(SIGSEGV), after uipc installed its handler. */
 Test(fault, default_action_kills)
 {
+	SKIP_UNDER_VALGRIND();
 	char *none = none_page();
 	volatile int *reached = t_shared(4096);
 
@@ -132,6 +145,7 @@ Test(fault, default_action_kills)
 /* SIGSEGV with an ignored disposition: the kernel kills on a fault. */
 Test(fault, ignored_still_kills_on_fault)
 {
+	SKIP_UNDER_VALGRIND();
 	char *none = none_page();
 	volatile int *reached = t_shared(4096);
 	pid_t c = t_fork();
@@ -170,6 +184,7 @@ static void *checker(void *arg)
 
 Test(fault, threads_keep_their_faults)
 {
+	SKIP_UNDER_VALGRIND();
 	pthread_t t;
 	void *res;
 	int faults = 0;
@@ -206,6 +221,7 @@ static void on_alarm(int sig)
 
 Test(fault, nested_in_handler)
 {
+	SKIP_UNDER_VALGRIND();
 	struct itimerval it = { { 0, 200 }, { 0, 200 } };
 	int64_t end = t_now_ns() + 300 * 1000000LL;
 	long n = 0;

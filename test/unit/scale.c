@@ -59,6 +59,9 @@ Test(scale, undo_mutex_400_processes)
 	struct mx *m = t_shared(sizeof(*m));
 	static pid_t pids[WORKERS];
 
+	if (getenv("VALGRIND"))
+		cr_skip_test("400 processes under valgrind: too heavy");
+
 	m->id = uipc_semget(IPC_PRIVATE, 1, 0600);
 	cr_assert_geq(m->id, 0);
 	assert_ok(uipc_semctl(m->id, 0, SETVAL, 1));
